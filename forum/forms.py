@@ -1,0 +1,69 @@
+import time
+import uuid
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.core.validators import MaxLengthValidator, MinLengthValidator
+from django.utils.translation import gettext_lazy as _
+
+_FILL_SALT = "forum.answer-form"
+_FORM_MAX_AGE = 60 * 60 * 24  # a form left open overnight still posts
+
+
+class EditForm(forms.Form):
+    """The text of an answer, within the length limits of the settings."""
+
+    body = forms.CharField(
+        label=_("Your answer"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Markdown: *italics*, **bold**, `code`, > quote, - list, [link](https://…)."),
+        error_messages={"required": _("Write something before posting.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        body = self.fields["body"]
+        low, high = settings.ANSWER_MIN_LENGTH, settings.ANSWER_MAX_LENGTH
+        body.validators = [MinLengthValidator(low), MaxLengthValidator(high)]
+        body.widget.attrs["maxlength"] = str(high)
+
+
+class AnswerForm(EditForm):
+    """A new answer or reply: carries an idempotency key and two bot traps."""
+
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    # Signed time the form was shown; a submit faster than a person types is a bot.
+    shown_at = forms.CharField(widget=forms.HiddenInput, required=False)
+    # Hidden from people by CSS; bots fill every field.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4())
+            self.initial.setdefault("shown_at", signing.dumps(time.time(), salt=_FILL_SALT))
+
+    def clean_website(self):
+        if self.cleaned_data.get("website"):
+            raise forms.ValidationError(_("This answer could not be posted."), code="honeypot")
+        return ""
+
+    def clean_shown_at(self):
+        token = self.cleaned_data.get("shown_at", "")
+        try:
+            shown_at = signing.loads(token, salt=_FILL_SALT, max_age=_FORM_MAX_AGE)
+        except signing.BadSignature:
+            raise forms.ValidationError(
+                _("This form is too old or damaged: reload the page and try again."), code="stale"
+            ) from None
+        if time.time() - shown_at < settings.ANSWER_MIN_FILL_SECONDS:
+            raise forms.ValidationError(
+                _("That was very fast: take a second to read your answer, then post it again."),
+                code="too_fast",
+            )
+        return token

@@ -1,0 +1,181 @@
+"""Members of the site and, later, the discussion domain."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+
+DELETED_MEMBER_NAME = _("[deleted account]")
+MODERATORS_GROUP = "moderators"
+
+
+class User(AbstractUser):
+    """A member. ``username`` is the public pseudonym shown on answers."""
+
+    # Set when the member deleted their account: personal data is erased,
+    # the row stays so answers, votes and the moderation log keep their links.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        constraints = [
+            # "Alice" and "alice" must not be two different people on a thread.
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.username
+
+    @property
+    def is_anonymised(self) -> bool:
+        return self.anonymised_at is not None
+
+    @cached_property
+    def is_moderator(self) -> bool:
+        return self.is_staff or self.groups.filter(name=MODERATORS_GROUP).exists()
+
+    @property
+    def display_name(self) -> str:
+        return str(DELETED_MEMBER_NAME) if self.is_anonymised else self.username
+
+
+class AnswerQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """What a viewer may see in a thread: published answers, tombstones, own pending ones."""
+        shown = models.Q(status__in=Answer.PUBLIC_STATUSES)
+        if user.is_authenticated:
+            shown |= models.Q(status=Answer.Status.PENDING, author=user)
+        return self.filter(shown)
+
+
+class Answer(models.Model):
+    """An answer to a question; a reply is an answer whose parent is set."""
+
+    class Status(models.TextChoices):
+        PUBLISHED = "published", _("published")
+        PENDING = "pending", _("pending review")
+        REMOVED = "removed", _("removed by moderation")
+        DELETED = "deleted", _("deleted by its author")
+        SPAM = "spam", _("spam")
+
+    # Removed and deleted answers keep their place as tombstones so replies stay readable.
+    PUBLIC_STATUSES = (Status.PUBLISHED, Status.REMOVED, Status.DELETED)
+    TOMBSTONE_STATUSES = (Status.REMOVED, Status.DELETED)
+
+    question = models.ForeignKey(
+        "articles.Question", on_delete=models.CASCADE, related_name="answers"
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replies"
+    )
+    # The top-level answer of the thread (itself for a top-level answer): a
+    # page of threads loads with one `root_id IN (...)` query.
+    root = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    depth = models.PositiveSmallIntegerField(default=0)
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="answers")
+    body = models.TextField(_("answer"))
+    body_html = models.TextField(editable=False)
+    renderer_version = models.PositiveSmallIntegerField(default=0, editable=False)
+    status = models.CharField(max_length=10, choices=Status, default=Status.PUBLISHED)
+    removal_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    # Direct replies ever written under this answer, whatever became of them.
+    reply_count = models.PositiveIntegerField(default=0)
+    upvotes = models.PositiveIntegerField(default=0)
+    downvotes = models.PositiveIntegerField(default=0)
+    pinned = models.BooleanField(default=False)
+    featured = models.BooleanField(default=False)
+    # A double submit of the same form carries the same key and creates nothing new.
+    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
+
+    objects = AnswerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        indexes = [
+            models.Index(fields=["question", "depth", "created_at"], name="answer_roots_by_date"),
+            models.Index(fields=["root"], name="answer_by_root"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "idempotency_key"], name="answer_unique_submission"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(parent__isnull=True, depth=0)
+                | models.Q(parent__isnull=False, depth__gt=0),
+                name="answer_depth_matches_parent",
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} by {self.author_id}"
+
+    def get_absolute_url(self):
+        return reverse("forum:answer", kwargs={"pk": self.pk})
+
+    @property
+    def is_tombstone(self) -> bool:
+        return self.status in self.TOMBSTONE_STATUSES
+
+    @property
+    def score(self) -> int:
+        return self.upvotes - self.downvotes
+
+    def edit_deadline(self):
+        """Editable for EDIT_WINDOW, or up to EDIT_WINDOW_UNANSWERED while nobody has replied."""
+        window = settings.ANSWER_EDIT_WINDOW
+        if self.reply_count == 0:
+            window = max(window, settings.ANSWER_EDIT_WINDOW_UNANSWERED)
+        return self.created_at + window
+
+    def can_edit(self, user) -> bool:
+        return (
+            user.is_authenticated
+            and user.pk == self.author_id
+            and self.status in (self.Status.PUBLISHED, self.Status.PENDING)
+            and timezone.now() < self.edit_deadline()
+        )
+
+    def can_delete(self, user) -> bool:
+        return (
+            user.is_authenticated
+            and user.pk == self.author_id
+            and self.status in (self.Status.PUBLISHED, self.Status.PENDING)
+        )
+
+
+class Revision(models.Model):
+    """The text of an answer before one of its edits."""
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    edited_at = models.DateTimeField(default=timezone.now)
+    editor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-edited_at", "-id"]
+
+
+class QuestionVisit(models.Model):
+    """When a member last read a question, for "new since your last visit"."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey("articles.Question", on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "question"], name="visit_unique_per_question")
+        ]

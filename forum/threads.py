@@ -1,0 +1,200 @@
+"""Reading a discussion: load a page of threads in a fixed number of queries, build
+the tree in memory, sort siblings, and flatten it for a template that never recurses."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from .models import Answer
+
+MAX_INDENT = 6  # deeper replies stand at this level, saying whom they answer
+MAX_DEPTH_SHOWN = 12  # past this, "continue this thread" opens the permalink
+NARROW_INDENT = 3  # small screens indent less; deeper replies name their parent there too
+
+_CLOSE_ITEM = "</details></li>"
+_CLOSE_LEVEL = "</ol></details></li>"
+
+
+def _newest(answer):
+    return (answer.created_at, answer.pk)
+
+
+SORTS = {
+    # key: (label, SQL order for top-level answers, in-memory key for siblings, reverse)
+    "new": (_("Newest"), ("-pinned", "-created_at", "-id"), _newest, True),
+    "old": (_("Oldest"), ("-pinned", "created_at", "id"), _newest, False),
+}
+DEFAULT_SORT = "old"
+
+
+def sort_choices():
+    return [(key, label) for key, (label, *_rest) in SORTS.items()]
+
+
+@dataclass
+class Node:
+    """One answer as the page shows it."""
+
+    answer: Answer
+    depth: int  # relative to the first answer shown
+    children: list["Node"] = field(default_factory=list)
+    parent: "Node | None" = None
+    is_new: bool = False
+    descendant_count: int = 0
+    # Filled when flattening:
+    indent: int = 0
+    opens: bool = False
+    closing: SafeString = mark_safe("")  # noqa: S308 (constant markup)
+    continue_link: bool = False
+
+    @property
+    def reply_to(self) -> str:
+        """Whom a reply that stands at a capped indent answers."""
+        return self.parent.answer.author.display_name if self.parent else ""
+
+    @property
+    def shows_reply_to(self) -> bool:
+        return self.parent is not None and self.depth > NARROW_INDENT
+
+    @property
+    def reply_to_always(self) -> bool:
+        return self.depth > MAX_INDENT
+
+
+def build_forest(
+    roots, replies, *, sort: str, seen_at: datetime | None = None, viewer_id: int | None = None
+) -> list[Node]:
+    """Hang replies under their parents and sort every set of siblings.
+
+    ``roots`` keep the order given. A reply whose parent is not among the
+    answers given (hidden from this viewer) is dropped with its subtree.
+    """
+    _label, _sql, key, reverse = SORTS[sort]
+    nodes: dict[int, Node] = {}
+    for answer in (*roots, *replies):
+        nodes[answer.pk] = Node(
+            answer=answer,
+            depth=0,
+            is_new=(
+                seen_at is not None
+                and answer.created_at > seen_at
+                and answer.author_id != viewer_id
+            ),
+        )
+    for answer in replies:
+        parent = nodes.get(answer.parent_id)
+        if parent is not None:
+            node = nodes[answer.pk]
+            node.parent = parent
+            parent.children.append(node)
+
+    def finish(node: Node, depth: int) -> int:
+        node.depth = depth
+        # Two stable sorts: by the chosen key, then pinned answers first.
+        node.children.sort(key=lambda n: key(n.answer), reverse=reverse)
+        node.children.sort(key=lambda n: not n.answer.pinned)
+        node.descendant_count = sum(1 + finish(child, depth + 1) for child in node.children)
+        return node.descendant_count
+
+    forest = [nodes[root.pk] for root in roots]
+    for root in forest:
+        finish(root, 0)
+    return forest
+
+
+def flatten(roots: list[Node]) -> list[Node]:
+    """Depth-first order, each node told how to open and close its list items."""
+    ordered: list[Node] = []
+
+    def walk(node: Node):
+        ordered.append(node)
+        if node.depth >= MAX_DEPTH_SHOWN:
+            node.continue_link = bool(node.children)
+            return
+        for child in node.children:
+            walk(child)
+
+    for root in roots:
+        walk(root)
+    for node in ordered:
+        node.indent = min(node.depth, MAX_INDENT)
+    for index, node in enumerate(ordered):
+        next_indent = ordered[index + 1].indent if index + 1 < len(ordered) else 0
+        node.opens = next_indent > node.indent
+        if node.opens:
+            node.closing = mark_safe("")  # noqa: S308
+        else:
+            node.closing = mark_safe(_CLOSE_ITEM + _CLOSE_LEVEL * (node.indent - next_indent))  # noqa: S308
+    return ordered
+
+
+@dataclass
+class ThreadPage:
+    nodes: list[Node]
+    number: int
+    has_next: bool
+    sort: str
+    new_count: int
+
+
+def load_thread_page(
+    question,
+    *,
+    viewer,
+    sort: str = DEFAULT_SORT,
+    number: int = 1,
+    per_page: int,
+    seen_at: datetime | None = None,
+) -> ThreadPage:
+    """A page of top-level answers with all their visible replies: two queries."""
+    _label, order, _key, _reverse = SORTS[sort]
+    visible = Answer.objects.visible_to(viewer).select_related("author")
+    start = (number - 1) * per_page
+    roots = list(
+        visible.filter(question=question, parent=None).order_by(*order)[start : start + per_page + 1]
+    )
+    has_next = len(roots) > per_page
+    roots = roots[:per_page]
+    replies = (
+        visible.filter(root_id__in=[r.pk for r in roots], depth__gt=0).order_by("id")
+        if roots
+        else []
+    )
+    viewer_id = viewer.pk if viewer.is_authenticated else None
+    forest = build_forest(roots, replies, sort=sort, seen_at=seen_at, viewer_id=viewer_id)
+    nodes = flatten(forest)
+    return ThreadPage(
+        nodes=nodes,
+        number=number,
+        has_next=has_next,
+        sort=sort,
+        new_count=sum(n.is_new for n in nodes),
+    )
+
+
+@dataclass
+class AnswerContext:
+    ancestors: list[Answer]
+    nodes: list[Node]
+
+
+def load_answer_context(answer: Answer, *, viewer, sort: str = DEFAULT_SORT) -> AnswerContext:
+    """An answer with its ancestors (for the breadcrumb) and its whole subtree: one query."""
+    thread = {
+        a.pk: a
+        for a in Answer.objects.visible_to(viewer)
+        .select_related("author")
+        .filter(root_id=answer.root_id)
+    }
+    thread[answer.pk] = answer
+    ancestors = []
+    parent_id = answer.parent_id
+    while parent_id is not None and parent_id in thread:
+        ancestors.append(thread[parent_id])
+        parent_id = thread[parent_id].parent_id
+    ancestors.reverse()
+    below = sorted((a for a in thread.values() if a.depth > answer.depth), key=lambda a: a.pk)
+    forest = build_forest([answer], below, sort=sort)
+    return AnswerContext(ancestors=ancestors, nodes=flatten(forest))

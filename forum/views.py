@@ -1,0 +1,334 @@
+"""Discussion pages and the forms that write to them.
+
+Every write is a plain form POST that redirects; under htmx the same view
+answers with the fragment to swap (a partial of ``forum/question.html``).
+"""
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from articles.models import Article, Question
+
+from . import ratelimit
+from .answers import check_can_post, do_delete_answer, do_edit_answer, do_post_answer, posting_refusal
+from .forms import AnswerForm, EditForm
+from .markdown import render_markdown
+from .models import Answer, QuestionVisit
+from .threads import DEFAULT_SORT, SORTS, load_answer_context, load_thread_page, sort_choices
+
+DEFAULT_RETRY_AFTER = 60  # seconds; allauth's limits do not say when they reset
+SORT_COOKIE = "answer_sort"
+SORT_COOKIE_AGE = 60 * 60 * 24 * 365
+
+
+def too_many_requests(request, exception=None, *, retry_after: int = DEFAULT_RETRY_AFTER):
+    """The readable 429 page, used by allauth's rate limits and by ours."""
+    response = render(request, "429.html", {"retry_after": retry_after}, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+# --- Access helpers -------------------------------------------------------
+
+
+def access_question(slug: str, question_slug: str) -> Question:
+    """A question of a published article, or 404."""
+    return get_object_or_404(
+        Question.objects.select_related("article").filter(
+            article__in=Article.objects.published()
+        ),
+        article__slug=slug,
+        slug=question_slug,
+    )
+
+
+def access_answer(request, pk: int) -> Answer:
+    """An answer this viewer may see (published, tombstone, or their own pending), or 404."""
+    return get_object_or_404(
+        Answer.objects.visible_to(request.user)
+        .select_related("author", "question__article")
+        .filter(question__article__in=Article.objects.published()),
+        pk=pk,
+    )
+
+
+def access_own_answer(request, pk: int, *, action: str) -> Answer:
+    answer = access_answer(request, pk)
+    allowed = answer.can_edit(request.user) if action == "edit" else answer.can_delete(request.user)
+    if not allowed:
+        if answer.author_id != request.user.pk:
+            raise PermissionDenied(_("Only the author can change this answer."))
+        if action == "edit":
+            raise PermissionDenied(_("This answer can no longer be edited."))
+        raise PermissionDenied(_("This answer can no longer be deleted."))
+    return answer
+
+
+def _answer_url_prefix() -> str:
+    """"/a/" (or "/en/a/"): built once per page instead of a reverse() per answer."""
+    return reverse("forum:answer", kwargs={"pk": 0})[: -len("0/")]
+
+
+def _in_context(answer: Answer) -> str:
+    """Where to see an answer after changing it: under its parent, scrolled to it."""
+    where = answer.parent.get_absolute_url() if answer.parent_id else answer.get_absolute_url()
+    return f"{where}#a{answer.pk}"
+
+
+def _viewer_permissions(nodes, user):
+    """Ids of the answers the viewer may edit or delete on this page."""
+    if not user.is_authenticated:
+        return set(), set()
+    own = [n.answer for n in nodes if n.answer.author_id == user.pk]
+    return {a.pk for a in own if a.can_edit(user)}, {a.pk for a in own if a.can_delete(user)}
+
+
+def _thread_context(request, question, nodes, **extra):
+    editable, deletable = _viewer_permissions(nodes, request.user)
+    return {
+        "article": question.article,
+        "question": question,
+        "nodes": nodes,
+        "answer_url_prefix": _answer_url_prefix(),
+        "can_reply": question.state == Question.State.OPEN and not question.article.is_closed,
+        "editable_ids": editable,
+        "deletable_ids": deletable,
+        **extra,
+    }
+
+
+def _chosen_sort(request) -> tuple[str, bool]:
+    """The sort asked for in the URL (then remembered), else the remembered one."""
+    asked = request.GET.get("sort")
+    if asked in SORTS:
+        return asked, True
+    remembered = request.COOKIES.get(SORT_COOKIE)
+    return (remembered if remembered in SORTS else DEFAULT_SORT), False
+
+
+def _page_number(request) -> int:
+    raw = request.GET.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        raise Http404(_("There is no such page."))
+    return int(raw)
+
+
+def _last_visit(request, question):
+    """When this member last read the question; records this visit."""
+    if not request.user.is_authenticated:
+        return None
+    now = timezone.now()
+    visit = QuestionVisit.objects.filter(user=request.user, question=question).first()
+    if visit is None:
+        QuestionVisit.objects.create(user=request.user, question=question, seen_at=now)
+        return None
+    QuestionVisit.objects.filter(pk=visit.pk).update(seen_at=now)
+    return visit.seen_at
+
+
+# --- Reading --------------------------------------------------------------
+
+
+@require_GET
+def question_page(request, slug, question):
+    question = access_question(slug, question)
+    sort, remember = _chosen_sort(request)
+    number = _page_number(request)
+    loading_more = request.htmx and number > 1
+    thread = load_thread_page(
+        question,
+        viewer=request.user,
+        sort=sort,
+        number=number,
+        per_page=settings.ANSWERS_PER_PAGE,
+        seen_at=None if loading_more else _last_visit(request, question),
+    )
+    context = _thread_context(request, question, thread.nodes, thread=thread)
+    if loading_more:
+        return render(request, "forum/question.html#thread-page", context)
+    context |= _answer_form_context(request, question)
+    response = render(request, "forum/question.html", context)
+    if remember:
+        response.set_cookie(SORT_COOKIE, sort, max_age=SORT_COOKIE_AGE, samesite="Lax")
+    return response
+
+
+@require_GET
+def answer_detail(request, pk):
+    """The permalink: an answer with its ancestors and all its replies."""
+    answer = access_answer(request, pk)
+    sort, _remember = _chosen_sort(request)
+    found = load_answer_context(answer, viewer=request.user, sort=sort)
+    context = _thread_context(
+        request, answer.question, found.nodes, answer=answer, ancestors=found.ancestors,
+        focus_id=answer.pk,
+    )
+    return render(request, "forum/answer.html", context)
+
+
+# --- Writing --------------------------------------------------------------
+
+
+def _answer_form_context(request, question, *, parent=None, form=None, **extra):
+    refusal = posting_refusal(request.user, question)
+    if parent is not None:
+        post_url = reverse("forum:reply", kwargs={"pk": parent.pk})
+    else:
+        post_url = reverse("forum:post_answer", kwargs={"slug": question.article.slug, "question": question.slug})
+    return {
+        "refusal": refusal,
+        "form": form or (None if refusal else AnswerForm()),
+        "post_url": post_url,
+        "parent": parent,
+        **extra,
+    }
+
+
+def _rate_limited(request) -> int | None:
+    """Seconds to wait if this member or this address posted too much lately."""
+    return ratelimit.hit(
+        "answer-member", str(request.user.pk), settings.RATE_LIMIT_ANSWER_MEMBER
+    ) or ratelimit.hit("answer-ip", ratelimit.client_ip(request), settings.RATE_LIMIT_ANSWER_IP)
+
+
+def _write_answer(request, question, *, parent=None):
+    """Shared by answers and replies: check, validate, preview or post."""
+    if not request.user.is_authenticated:
+        login = reverse("account_login") + "?next=" + request.path
+        if request.htmx:
+            return HttpResponseClientRedirect(login)
+        return redirect_to_login(request.get_full_path())
+    check_can_post(request.user, question)
+    form = AnswerForm(request.POST)
+    template = "forum/reply.html" if parent is not None and not request.htmx else "forum/question.html"
+    fragment = "forum/question.html#answer-form"
+
+    def form_response(status, **extra):
+        context = _answer_form_context(request, question, parent=parent, form=form, **extra)
+        if request.htmx:
+            return render(request, fragment, context, status=status)
+        page = _thread_context(request, question, [], **context)
+        if parent is None:
+            thread = load_thread_page(question, viewer=request.user, per_page=settings.ANSWERS_PER_PAGE)
+            page |= {"thread": thread, "nodes": thread.nodes}
+        return render(request, template, page, status=status)
+
+    if request.POST.get("preview"):
+        body = request.POST.get("body", "")[: settings.ANSWER_MAX_LENGTH]
+        return form_response(200, preview_html=render_markdown(body), autofocus=True)
+    if not form.is_valid():
+        return form_response(400)
+    retry_after = _rate_limited(request)
+    if retry_after:
+        notice = _("You are posting too often. Please wait %(seconds)s seconds.") % {
+            "seconds": retry_after
+        }
+        response = form_response(429, notice=notice)
+        response["Retry-After"] = str(retry_after)
+        return response
+
+    answer, _created = do_post_answer(
+        author=request.user,
+        question=question,
+        parent=parent,
+        body=form.cleaned_data["body"],
+        idempotency_key=form.cleaned_data["idempotency_key"],
+    )
+    if request.htmx:
+        return _posted_fragment(request, question, answer, parent=parent)
+    if parent is None:
+        return redirect(f"{question.get_absolute_url()}?sort=new#a{answer.pk}")
+    return redirect(_in_context(answer))
+
+
+def _posted_fragment(request, question, answer, *, parent):
+    """The new answer in place, plus (for a top-level answer) a fresh empty form."""
+    found = load_answer_context(answer, viewer=request.user)
+    for node in found.nodes:
+        node.depth = node.indent = 0
+    context = _thread_context(request, question, found.nodes, posted=answer)
+    if parent is None:
+        context |= _answer_form_context(request, question)
+        return render(request, "forum/posted.html#answer", context)
+    return render(request, "forum/posted.html#reply", context)
+
+
+@require_POST
+def post_answer(request, slug, question):
+    return _write_answer(request, access_question(slug, question))
+
+
+@require_http_methods(["GET", "POST"])
+def reply(request, pk):
+    parent = access_answer(request, pk)
+    question = parent.question
+    if parent.is_tombstone:
+        raise PermissionDenied(_("You cannot reply to an answer that was deleted or removed."))
+    if request.method == "POST":
+        return _write_answer(request, question, parent=parent)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    context = _answer_form_context(request, question, parent=parent, autofocus=True)
+    if request.htmx:
+        return render(request, "forum/question.html#answer-form", context)
+    return render(request, "forum/reply.html", _thread_context(request, question, [], **context))
+
+
+@require_http_methods(["GET", "POST"])
+def edit(request, pk):
+    answer = access_own_answer(request, pk, action="edit")
+    form = EditForm(request.POST or None, initial={"body": answer.body})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            do_edit_answer(answer=answer, editor=request.user, body=form.cleaned_data["body"])
+            if request.htmx:
+                return render(request, "forum/edit.html#body", {"answer": answer})
+            return redirect(_in_context(answer))
+        status = 400
+    context = {"answer": answer, "form": form, "question": answer.question, "article": answer.question.article}
+    if request.htmx:
+        return render(request, "forum/edit.html#form", context, status=status)
+    return render(request, "forum/edit.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def delete(request, pk):
+    answer = access_own_answer(request, pk, action="delete")
+    if request.method == "POST":
+        do_delete_answer(answer=answer)
+        return redirect(_in_context(answer))
+    context = {"answer": answer, "question": answer.question, "article": answer.question.article}
+    return render(request, "forum/delete.html", context)
+
+
+@require_POST
+def preview(request):
+    """Live preview of the Markdown being typed (htmx)."""
+    if not request.user.is_authenticated:
+        raise PermissionDenied(_("Sign in to answer."))
+    body = request.POST.get("body", "")[: settings.ANSWER_MAX_LENGTH]
+    return HttpResponse(render_markdown(body))
+
+
+@require_GET
+def history(request, pk):
+    """Earlier versions of an answer, for moderators."""
+    if not request.user.is_authenticated or not request.user.is_moderator:
+        raise PermissionDenied(_("Only moderators can read the edit history."))
+    answer = access_answer(request, pk)
+    context = {
+        "answer": answer,
+        "question": answer.question,
+        "article": answer.question.article,
+        "revisions": answer.revisions.select_related("editor"),
+    }
+    return render(request, "forum/history.html", context)

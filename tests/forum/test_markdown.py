@@ -1,0 +1,71 @@
+"""Everything members write goes through one Markdown + allow-list pipeline."""
+
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from forum.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown
+
+
+def test_markdown_basics_render():
+    html = render_markdown("*italique* **gras** `code`\n\n> citation\n\n- un\n- deux")
+    assert "<em>italique</em>" in html and "<strong>gras</strong>" in html
+    assert "<code>code</code>" in html and "<blockquote>" in html and "<li>un</li>" in html
+
+
+def test_raw_html_is_shown_as_text_not_run():
+    html = render_markdown('<script>alert(1)</script><img src=x onerror="alert(2)">')
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;script&gt;" in html
+
+
+@pytest.mark.parametrize(
+    "link", ["javascript:alert(1)", "data:text/html,hi", "vbscript:x", "JaVaScRiPt:alert(1)"]
+)
+def test_dangerous_link_schemes_are_dropped(link):
+    assert "href" not in render_markdown(f"[clic]({link})")
+
+
+def test_links_are_marked_as_user_content():
+    html = render_markdown("[ASPI](https://techtracker.aspi.org.au/) et <mailto:a@b.fr>")
+    assert 'href="https://techtracker.aspi.org.au/"' in html
+    assert html.count('rel="nofollow ugc noopener noreferrer"') == 2
+
+
+def test_headings_and_images_are_not_part_of_an_answer():
+    html = render_markdown("# Titre\n\n![img](https://example.org/a.png)")
+    assert "<h1" not in html and "<img" not in html
+
+
+class _TagCollector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append((tag, dict(attrs)))
+
+
+# Fragments that Markdown and HTML give meaning to, glued in random order.
+markdownish = st.lists(
+    st.sampled_from(
+        list("ab <>/\"'=:()[]*`#!-_\n")
+        + ["javascript:", "<script>", "http://x", "](", "<a href=", " onerror=", "mailto:"]
+    ),
+    max_size=60,
+).map("".join)
+
+
+@given(st.one_of(st.text(max_size=200), markdownish))
+def test_no_input_produces_markup_outside_the_allow_list(text):
+    collector = _TagCollector()
+    collector.feed(render_markdown(text))
+    for tag, attrs in collector.found:
+        assert tag in ALLOWED_TAGS
+        assert set(attrs) <= ALLOWED_ATTRIBUTES.get(tag, set()) | {"rel"}
+        if "href" in attrs:
+            # Relative links stay; any scheme must be one of the allowed ones.
+            assert urlsplit(attrs["href"]).scheme.lower() in {"", "http", "https", "mailto"}
