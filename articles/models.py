@@ -21,7 +21,9 @@ class ArticleQuerySet(models.QuerySet):
         """Published articles, newest first, with their question and answer counts."""
         return (
             self.published()
-            .annotate(question_count=Count("questions"), answer_count=Sum("questions__answer_count"))
+            .annotate(
+                question_count=Count("questions"), answer_count=Sum("questions__answer_count")
+            )
             .order_by("-published_at", "-id")
         )
 
@@ -147,7 +149,9 @@ class Question(models.Model):
         verbose_name_plural = _("questions")
         ordering = ["article", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["article", "position"], name="question_unique_position"),
+            models.UniqueConstraint(
+                fields=["article", "position"], name="question_unique_position"
+            ),
             models.UniqueConstraint(fields=["article", "slug"], name="question_unique_slug"),
         ]
 
@@ -155,6 +159,4 @@ class Question(models.Model):
         return self.text
 
     def get_absolute_url(self):
-        return reverse(
-            "forum:question", kwargs={"slug": self.article.slug, "question": self.slug}
-        )
+        return reverse("forum:question", kwargs={"slug": self.article.slug, "question": self.slug})

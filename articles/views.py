@@ -3,6 +3,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from forum.threads import with_most_appreciated
+
 from .models import Article
 
 
@@ -20,7 +22,7 @@ def home(request):
 @require_GET
 def article_detail(request, slug):
     article = _published_article(slug)
-    questions = article.questions.all()
+    questions = with_most_appreciated(article.questions.all())
     return render(request, "articles/article.html", {"article": article, "questions": questions})
 
 

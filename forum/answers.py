@@ -108,4 +108,3 @@ def do_delete_answer(*, answer: Answer) -> Answer:
                 answer_count=F("answer_count") - 1
             )
     return answer
-

@@ -12,5 +12,7 @@ urlpatterns = [
     path("a/<int:pk>/edit/", views.edit, name="edit"),
     path("a/<int:pk>/delete/", views.delete, name="delete"),
     path("a/<int:pk>/history/", views.history, name="history"),
+    path("a/<int:pk>/vote/", views.vote, name="vote"),
     path("preview/", views.preview, name="preview"),
+    path("members/<str:username>/", views.member, name="member"),
 ]

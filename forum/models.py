@@ -3,12 +3,11 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
-
 
 DELETED_MEMBER_NAME = _("[deleted account]")
 MODERATORS_GROUP = "moderators"
@@ -92,8 +91,13 @@ class Answer(models.Model):
     edited_at = models.DateTimeField(null=True, blank=True)
     # Direct replies ever written under this answer, whatever became of them.
     reply_count = models.PositiveIntegerField(default=0)
+    # Counters and rank keys, rewritten from the vote rows inside each vote's
+    # transaction (forum.voting), so they always equal what the votes say.
     upvotes = models.PositiveIntegerField(default=0)
     downvotes = models.PositiveIntegerField(default=0)
+    score = models.IntegerField(default=0)  # upvotes - downvotes: the "top" sort
+    rank_best = models.FloatField(default=0.0)  # Wilson lower bound: the "best" sort
+    rank_controversial = models.FloatField(default=0.0)
     pinned = models.BooleanField(default=False)
     featured = models.BooleanField(default=False)
     # A double submit of the same form carries the same key and creates nothing new.
@@ -106,6 +110,7 @@ class Answer(models.Model):
         verbose_name_plural = _("answers")
         indexes = [
             models.Index(fields=["question", "depth", "created_at"], name="answer_roots_by_date"),
+            models.Index(fields=["question", "depth", "rank_best"], name="answer_roots_by_best"),
             models.Index(fields=["root"], name="answer_by_root"),
         ]
         constraints = [
@@ -129,9 +134,11 @@ class Answer(models.Model):
     def is_tombstone(self) -> bool:
         return self.status in self.TOMBSTONE_STATUSES
 
-    @property
-    def score(self) -> int:
-        return self.upvotes - self.downvotes
+    def is_score_hidden_from(self, user) -> bool:
+        """Young answers hide their score so the first votes do not herd the rest."""
+        if user.is_authenticated and user.pk == self.author_id:
+            return False
+        return timezone.now() < self.created_at + settings.SCORE_HIDDEN_FOR
 
     def edit_deadline(self):
         """Editable for EDIT_WINDOW, or up to EDIT_WINDOW_UNANSWERED while nobody has replied."""
@@ -156,6 +163,30 @@ class Answer(models.Model):
         )
 
 
+class Vote(models.Model):
+    """A member's vote on an answer: +1 or -1. Taking a vote back deletes the row."""
+
+    UP, DOWN = 1, -1
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="votes")
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="votes")
+    value = models.SmallIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "answer"], name="vote_one_per_member"),
+            models.CheckConstraint(
+                condition=models.Q(value__in=[1, -1]), name="vote_is_up_or_down"
+            ),
+        ]
+        indexes = [models.Index(fields=["answer", "value"], name="vote_by_answer")]
+
+    def __str__(self):
+        return f"{self.value:+d} by {self.user_id} on {self.answer_id}"
+
+
 class Revision(models.Model):
     """The text of an answer before one of its edits."""
 
@@ -166,6 +197,9 @@ class Revision(models.Model):
 
     class Meta:
         ordering = ["-edited_at", "-id"]
+
+    def __str__(self):
+        return f"revision of {self.answer_id} at {self.edited_at:%Y-%m-%d %H:%M}"
 
 
 class QuestionVisit(models.Model):
@@ -179,3 +213,6 @@ class QuestionVisit(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "question"], name="visit_unique_per_question")
         ]
+
+    def __str__(self):
+        return f"{self.user_id} read {self.question_id} at {self.seen_at:%Y-%m-%d %H:%M}"

@@ -84,7 +84,7 @@ def mailer_from_url(url: str) -> dict:
 # --- Core -----------------------------------------------------------------
 
 DEBUG = env_bool("DEBUG", True)
-_DEV_SECRET = "dev-only-insecure-secret-key-do-not-use-in-production"
+_DEV_SECRET = "dev-only-insecure-secret-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET if DEBUG else "")
 if not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY == _DEV_SECRET):
     # A guessable key lets anyone forge sessions and password-reset links.
@@ -183,7 +183,13 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # Room for the rendered answers of a few large threads.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
 
 TASKS = {
     "default": {
@@ -319,3 +325,7 @@ ANSWERS_PER_PAGE = env_int("ANSWERS_PER_PAGE", 20)  # top-level answers, with al
 # "count/seconds" per member and per IP address, for answers and replies together.
 RATE_LIMIT_ANSWER_MEMBER = env_str("RATE_LIMIT_ANSWER_MEMBER", "10/600")
 RATE_LIMIT_ANSWER_IP = env_str("RATE_LIMIT_ANSWER_IP", "30/600")
+# Scores of answers younger than this are hidden (but counted) so early votes do not herd.
+SCORE_HIDDEN_FOR = timedelta(minutes=env_int("SCORE_HIDDEN_MINUTES", 60))
+RATE_LIMIT_VOTE_MEMBER = env_str("RATE_LIMIT_VOTE_MEMBER", "60/60")
+RATE_LIMIT_VOTE_IP = env_str("RATE_LIMIT_VOTE_IP", "300/60")

@@ -4,7 +4,9 @@ the tree in memory, sort siblings, and flatten it for a template that never recu
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.utils.safestring import SafeString, mark_safe
+from django.conf import settings
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Answer
@@ -13,20 +15,34 @@ MAX_INDENT = 6  # deeper replies stand at this level, saying whom they answer
 MAX_DEPTH_SHOWN = 12  # past this, "continue this thread" opens the permalink
 NARROW_INDENT = 3  # small screens indent less; deeper replies name their parent there too
 
+# A thread shows the pseudonym only: leave the rest of each author's row in the database.
+AUTHOR_FIELDS_NOT_SHOWN = [
+    f"author__{name}"
+    for name in ("password", "email", "first_name", "last_name", "last_login", "date_joined",
+                 "is_superuser", "is_staff", "is_active")
+]  # fmt: skip
+
 _CLOSE_ITEM = "</details></li>"
 _CLOSE_LEVEL = "</ol></details></li>"
 
 
-def _newest(answer):
-    return (answer.created_at, answer.pk)
-
-
+# Every sort ends on the id, so equal answers keep one order between reloads.
 SORTS = {
-    # key: (label, SQL order for top-level answers, in-memory key for siblings, reverse)
-    "new": (_("Newest"), ("-pinned", "-created_at", "-id"), _newest, True),
-    "old": (_("Oldest"), ("-pinned", "created_at", "id"), _newest, False),
-}
-DEFAULT_SORT = "old"
+    # key: (label, SQL order of top-level answers, key of siblings in memory, descending)
+    "best": (
+        _("Best"), ("-pinned", "-rank_best", "-id"), lambda a: (a.rank_best, a.pk), True,
+    ),
+    "top": (_("Top"), ("-pinned", "-score", "-id"), lambda a: (a.score, a.pk), True),
+    "new": (_("Newest"), ("-pinned", "-created_at", "-id"), lambda a: (a.created_at, a.pk), True),
+    "old": (_("Oldest"), ("-pinned", "created_at", "id"), lambda a: (a.created_at, a.pk), False),
+    "controversial": (
+        _("Controversial"),
+        ("-pinned", "-rank_controversial", "-id"),
+        lambda a: (a.rank_controversial, a.pk),
+        True,
+    ),
+}  # fmt: skip
+DEFAULT_SORT = "best"
 
 
 def sort_choices():
@@ -46,8 +62,15 @@ class Node:
     # Filled when flattening:
     indent: int = 0
     opens: bool = False
-    closing: SafeString = mark_safe("")  # noqa: S308 (constant markup)
+    closing: str = ""  # markup that closes this item and the lists that end with it
     continue_link: bool = False
+    # What this viewer may do here, filled by the view:
+    can_edit: bool = False
+    can_delete: bool = False
+    is_focus: bool = False
+    can_vote: bool = False  # shows the vote buttons (not on one's own answers)
+    my_vote: int = 0
+    score_hidden: bool = False
 
     @property
     def reply_to(self) -> str:
@@ -123,10 +146,8 @@ def flatten(roots: list[Node]) -> list[Node]:
     for index, node in enumerate(ordered):
         next_indent = ordered[index + 1].indent if index + 1 < len(ordered) else 0
         node.opens = next_indent > node.indent
-        if node.opens:
-            node.closing = mark_safe("")  # noqa: S308
-        else:
-            node.closing = mark_safe(_CLOSE_ITEM + _CLOSE_LEVEL * (node.indent - next_indent))  # noqa: S308
+        if not node.opens:
+            node.closing = _CLOSE_ITEM + _CLOSE_LEVEL * (node.indent - next_indent)
     return ordered
 
 
@@ -150,10 +171,17 @@ def load_thread_page(
 ) -> ThreadPage:
     """A page of top-level answers with all their visible replies: two queries."""
     _label, order, _key, _reverse = SORTS[sort]
-    visible = Answer.objects.visible_to(viewer).select_related("author")
+    # The Markdown source is not shown in a thread; only its rendered HTML is.
+    visible = (
+        Answer.objects.visible_to(viewer)
+        .select_related("author")
+        .defer("body", "idempotency_key", *AUTHOR_FIELDS_NOT_SHOWN)
+    )
     start = (number - 1) * per_page
     roots = list(
-        visible.filter(question=question, parent=None).order_by(*order)[start : start + per_page + 1]
+        visible.filter(question=question, parent=None).order_by(*order)[
+            start : start + per_page + 1
+        ]
     )
     has_next = len(roots) > per_page
     roots = roots[:per_page]
@@ -198,3 +226,26 @@ def load_answer_context(answer: Answer, *, viewer, sort: str = DEFAULT_SORT) -> 
     below = sorted((a for a in thread.values() if a.depth > answer.depth), key=lambda a: a.pk)
     forest = build_forest([answer], below, sort=sort)
     return AnswerContext(ancestors=ancestors, nodes=flatten(forest))
+
+
+def with_most_appreciated(questions) -> list:
+    """The questions, each with ``top_answer``: its best-ranked answer that has upvotes and
+    a visible score, or None. Two queries whatever the number of answers."""
+    old_enough = timezone.now() - settings.SCORE_HIDDEN_FOR
+    best = Answer.objects.filter(
+        question=OuterRef("pk"),
+        status=Answer.Status.PUBLISHED,
+        upvotes__gt=0,
+        created_at__lte=old_enough,
+    ).order_by("-rank_best", "-id")
+    questions = list(questions.annotate(top_answer_id=Subquery(best.values("pk")[:1])))
+    wanted = [q.top_answer_id for q in questions if q.top_answer_id]
+    found = {
+        answer.pk: answer
+        for answer in Answer.objects.filter(pk__in=wanted)
+        .select_related("author")
+        .defer("body", *AUTHOR_FIELDS_NOT_SHOWN)
+    }
+    for question in questions:
+        question.top_answer = found.get(question.top_answer_id)
+    return questions

@@ -7,10 +7,13 @@ answers with the fragment to swap (a partial of ``forum/question.html``).
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.db.models import Count, Sum
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -18,14 +21,23 @@ from django_htmx.http import HttpResponseClientRedirect
 from articles.models import Article, Question
 
 from . import ratelimit
-from .answers import check_can_post, do_delete_answer, do_edit_answer, do_post_answer, posting_refusal
+from .answers import (
+    check_can_post,
+    do_delete_answer,
+    do_edit_answer,
+    do_post_answer,
+    posting_refusal,
+)
 from .forms import AnswerForm, EditForm
 from .markdown import render_markdown
-from .models import Answer, QuestionVisit
+from .models import Answer, QuestionVisit, User
+from .rendering import render_nodes
 from .threads import DEFAULT_SORT, SORTS, load_answer_context, load_thread_page, sort_choices
+from .voting import do_set_vote, votes_of, voting_refusal
 
 DEFAULT_RETRY_AFTER = 60  # seconds; allauth's limits do not say when they reset
 SORT_COOKIE = "answer_sort"
+MEMBER_PAGE_ANSWERS = 50  # the latest ones; the total score counts them all
 SORT_COOKIE_AGE = 60 * 60 * 24 * 365
 
 
@@ -42,9 +54,7 @@ def too_many_requests(request, exception=None, *, retry_after: int = DEFAULT_RET
 def access_question(slug: str, question_slug: str) -> Question:
     """A question of a published article, or 404."""
     return get_object_or_404(
-        Question.objects.select_related("article").filter(
-            article__in=Article.objects.published()
-        ),
+        Question.objects.select_related("article").filter(article__in=Article.objects.published()),
         article__slug=slug,
         slug=question_slug,
     )
@@ -73,7 +83,7 @@ def access_own_answer(request, pk: int, *, action: str) -> Answer:
 
 
 def _answer_url_prefix() -> str:
-    """"/a/" (or "/en/a/"): built once per page instead of a reverse() per answer."""
+    """ "/a/" (or "/en/a/"): built once per page instead of a reverse() per answer."""
     return reverse("forum:answer", kwargs={"pk": 0})[: -len("0/")]
 
 
@@ -83,24 +93,33 @@ def _in_context(answer: Answer) -> str:
     return f"{where}#a{answer.pk}"
 
 
-def _viewer_permissions(nodes, user):
-    """Ids of the answers the viewer may edit or delete on this page."""
-    if not user.is_authenticated:
-        return set(), set()
-    own = [n.answer for n in nodes if n.answer.author_id == user.pk]
-    return {a.pk for a in own if a.can_edit(user)}, {a.pk for a in own if a.can_delete(user)}
-
-
-def _thread_context(request, question, nodes, **extra):
-    editable, deletable = _viewer_permissions(nodes, request.user)
+def _thread_context(request, question, nodes, *, focus_id=None, **extra):
+    """What every page that shows answers needs, with the answers already rendered."""
+    user = request.user
+    my_votes = votes_of(user, [n.answer for n in nodes])
+    for node in nodes:
+        answer = node.answer
+        own = user.is_authenticated and answer.author_id == user.pk
+        if own:
+            node.can_edit = answer.can_edit(user)
+            node.can_delete = answer.can_delete(user)
+        node.can_vote = not own
+        node.my_vote = my_votes.get(answer.pk, 0)
+        node.score_hidden = answer.is_score_hidden_from(user)
+        node.is_focus = answer.pk == focus_id
+    can_reply = question.state == Question.State.OPEN and not question.article.is_closed
+    prefix = _answer_url_prefix()
+    rendered = render_nodes(
+        nodes, answer_url_prefix=prefix, can_reply=can_reply, csrf_token=get_token(request)
+    )
     return {
         "article": question.article,
         "question": question,
-        "nodes": nodes,
-        "answer_url_prefix": _answer_url_prefix(),
-        "can_reply": question.state == Question.State.OPEN and not question.article.is_closed,
-        "editable_ids": editable,
-        "deletable_ids": deletable,
+        "answer_url_prefix": prefix,
+        "can_reply": can_reply,
+        "rendered_nodes": rendered,
+        "has_nodes": bool(nodes),
+        "sort_choices": sort_choices(),
         **extra,
     }
 
@@ -168,7 +187,11 @@ def answer_detail(request, pk):
     sort, _remember = _chosen_sort(request)
     found = load_answer_context(answer, viewer=request.user, sort=sort)
     context = _thread_context(
-        request, answer.question, found.nodes, answer=answer, ancestors=found.ancestors,
+        request,
+        answer.question,
+        found.nodes,
+        answer=answer,
+        ancestors=found.ancestors,
         focus_id=answer.pk,
     )
     return render(request, "forum/answer.html", context)
@@ -182,7 +205,9 @@ def _answer_form_context(request, question, *, parent=None, form=None, **extra):
     if parent is not None:
         post_url = reverse("forum:reply", kwargs={"pk": parent.pk})
     else:
-        post_url = reverse("forum:post_answer", kwargs={"slug": question.article.slug, "question": question.slug})
+        post_url = reverse(
+            "forum:post_answer", kwargs={"slug": question.article.slug, "question": question.slug}
+        )
     return {
         "refusal": refusal,
         "form": form or (None if refusal else AnswerForm()),
@@ -208,18 +233,19 @@ def _write_answer(request, question, *, parent=None):
         return redirect_to_login(request.get_full_path())
     check_can_post(request.user, question)
     form = AnswerForm(request.POST)
-    template = "forum/reply.html" if parent is not None and not request.htmx else "forum/question.html"
-    fragment = "forum/question.html#answer-form"
 
     def form_response(status, **extra):
+        """The form again, with its errors or preview: a fragment, the reply page, or the
+        whole question page with its answers."""
         context = _answer_form_context(request, question, parent=parent, form=form, **extra)
         if request.htmx:
-            return render(request, fragment, context, status=status)
-        page = _thread_context(request, question, [], **context)
-        if parent is None:
-            thread = load_thread_page(question, viewer=request.user, per_page=settings.ANSWERS_PER_PAGE)
-            page |= {"thread": thread, "nodes": thread.nodes}
-        return render(request, template, page, status=status)
+            return render(request, "forum/question.html#answer-form", context, status=status)
+        if parent is not None:
+            page = _thread_context(request, question, [], **context)
+            return render(request, "forum/reply.html", page, status=status)
+        thread = load_thread_page(question, viewer=request.user, per_page=settings.ANSWERS_PER_PAGE)
+        page = _thread_context(request, question, thread.nodes, thread=thread, **context)
+        return render(request, "forum/question.html", page, status=status)
 
     if request.POST.get("preview"):
         body = request.POST.get("body", "")[: settings.ANSWER_MAX_LENGTH]
@@ -294,7 +320,12 @@ def edit(request, pk):
                 return render(request, "forum/edit.html#body", {"answer": answer})
             return redirect(_in_context(answer))
         status = 400
-    context = {"answer": answer, "form": form, "question": answer.question, "article": answer.question.article}
+    context = {
+        "answer": answer,
+        "form": form,
+        "question": answer.question,
+        "article": answer.question.article,
+    }
     if request.htmx:
         return render(request, "forum/edit.html#form", context, status=status)
     return render(request, "forum/edit.html", context, status=status)
@@ -332,3 +363,86 @@ def history(request, pk):
         "revisions": answer.revisions.select_related("editor"),
     }
     return render(request, "forum/history.html", context)
+
+
+@require_POST
+def vote(request, pk):
+    """Set the member's vote on an answer to +1, 0 or -1 (never a toggle)."""
+    answer = access_answer(request, pk)
+    if not request.user.is_authenticated:
+        if request.htmx:
+            return HttpResponseClientRedirect(reverse("account_login") + "?next=" + request.path)
+        return redirect_to_login(_in_context(answer))
+    raw = request.POST.get("value", "")
+    if raw not in {"1", "0", "-1"}:
+        return HttpResponseBadRequest(_("A vote is 1, 0 or -1."))
+    value = int(raw)
+    refusal = voting_refusal(request.user, answer)
+    retry_after = (
+        None
+        if refusal
+        else ratelimit.hit("vote-member", str(request.user.pk), settings.RATE_LIMIT_VOTE_MEMBER)
+        or ratelimit.hit("vote-ip", ratelimit.client_ip(request), settings.RATE_LIMIT_VOTE_IP)
+    )
+    if refusal and not request.htmx:
+        raise PermissionDenied(refusal)
+    if retry_after and not request.htmx:
+        return too_many_requests(request, retry_after=retry_after)
+    status, error = 200, ""
+    if refusal:
+        status, error = 403, refusal
+    elif retry_after:
+        status = 429
+        error = _("You are voting too often. Please wait %(seconds)s seconds.") % {
+            "seconds": retry_after
+        }
+    else:
+        answer = do_set_vote(voter=request.user, answer=answer, value=value)
+    if not request.htmx:
+        return redirect(_back_to(request, answer))
+    my_vote = votes_of(request.user, [answer]).get(answer.pk, 0)
+    context = {
+        "answer": answer,
+        "my_vote": my_vote,
+        "can_vote": answer.author_id != request.user.pk,
+        "score_hidden": answer.is_score_hidden_from(request.user),
+        "answer_url_prefix": _answer_url_prefix(),
+        "csrf_value": get_token(request),
+        "vote_error": error,
+    }
+    response = render(request, "forum/question.html#vote", context, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _back_to(request, answer) -> str:
+    """The page the vote was cast from (same site only), scrolled to the answer."""
+    referer = request.headers.get("referer", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return referer.split("#", 1)[0] + f"#a{answer.pk}"
+    return _in_context(answer)
+
+
+@require_GET
+def member(request, username):
+    """A member's public page: their published answers and the sum of their scores."""
+    person = get_object_or_404(User, username__iexact=username, anonymised_at__isnull=True)
+    published = Answer.objects.filter(
+        author=person,
+        status=Answer.Status.PUBLISHED,
+        question__article__in=Article.objects.published(),
+    )
+    totals = published.aggregate(count=Count("pk"), score=Sum("score"))
+    recent = published.select_related("question__article").order_by("-created_at")[
+        :MEMBER_PAGE_ANSWERS
+    ]
+    context = {
+        "person": person,
+        "answer_count": totals["count"],
+        "total_score": totals["score"] or 0,
+        "answers": recent,
+    }
+    return render(request, "forum/member.html", context)

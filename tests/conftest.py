@@ -18,6 +18,7 @@ def pytest_configure(config):
 def article(db):
     """The shipped article, published through the importer as `make run` does."""
     from articles.importer import parse_article
+
     from articles.publishing import save_article
 
     parsed = parse_article(SHIPPED_ARTICLE.read_bytes(), filename=SHIPPED_ARTICLE.name)
@@ -36,7 +37,9 @@ def make_member(username: str, *, verified: bool = True, **fields):
     from forum.models import User
 
     email = f"{username.lower()}@example.org"
-    user = User.objects.create_user(username=username, email=email, password="pw-" + username, **fields)
+    user = User.objects.create_user(
+        username=username, email=email, password="pw-" + username, **fields
+    )
     EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
     return user
 
@@ -87,3 +90,14 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request to an /en/ page leaves English active in the test's thread, and
+    reverse() in the next test would build /en/ addresses: start each test in French."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()

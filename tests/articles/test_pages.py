@@ -2,8 +2,8 @@
 
 import pytest
 from bs4 import BeautifulSoup
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article
 
@@ -48,7 +48,10 @@ def test_home_lists_the_article_with_its_counts(client, article):
 
 def test_home_lists_newest_first_and_hides_drafts(client, article):
     newer = Article.objects.create(
-        slug="newer", title="Plus récent", body="Texte.", status="published",
+        slug="newer",
+        title="Plus récent",
+        body="Texte.",
+        status="published",
         published_at=article.published_at.replace(year=2025),
     )
     Article.objects.create(slug="brouillon", title="Brouillon", body="Texte.")
@@ -168,7 +171,10 @@ def test_pages_send_a_strict_content_security_policy(client, article):
 def test_home_query_count_does_not_grow_with_articles(client, article, extra_articles):
     for n in range(extra_articles):
         Article.objects.create(
-            slug=f"a{n}", title=f"A{n}", body="Texte.", status="published",
+            slug=f"a{n}",
+            title=f"A{n}",
+            body="Texte.",
+            status="published",
             published_at=article.published_at,
         )
     with CaptureQueriesContext(connection) as queries:

@@ -32,9 +32,13 @@ def confirm(page, link):
     page.locator("form[action*=confirm-email] button[type=submit]").click()
 
 
-def test_newcomer_answers_replies_edits_and_deletes(page, question, mailoutbox, live_server, make_member):
+def test_newcomer_answers_replies_edits_and_deletes(
+    page, question, mailoutbox, live_server, make_member
+):
     author = make_member("Louis")
-    first = do_post_answer(author=author, question=question, body="La Chine investit depuis vingt ans.")[0]
+    first = do_post_answer(
+        author=author, question=question, body="La Chine investit depuis vingt ans."
+    )[0]
 
     link = sign_up(page, mailoutbox)
     # Before verifying, the question page says why one cannot answer yet.

@@ -61,7 +61,9 @@ def test_member_answers_a_question(client, question, alice):
 
 
 def test_answer_form_is_shown_to_verified_members_only(client, question, alice, carol_unverified):
-    assert "Connectez-vous pour répondre" in client.get(question.get_absolute_url()).content.decode()
+    assert (
+        "Connectez-vous pour répondre" in client.get(question.get_absolute_url()).content.decode()
+    )
     client.force_login(carol_unverified)
     page = client.get(question.get_absolute_url()).content.decode()
     assert "Confirmez votre adresse e-mail pour répondre" in page
@@ -119,7 +121,9 @@ def test_get_on_the_post_url_is_405(client, question, alice):
         ("x" * 10_001, "au plus 10000 caractères"),
     ],
 )
-def test_bad_text_is_a_400_with_the_reason_and_keeps_the_text(client, question, alice, body, message):
+def test_bad_text_is_a_400_with_the_reason_and_keeps_the_text(
+    client, question, alice, body, message
+):
     client.force_login(alice)
     response = client.post(post_url(question), form_data(body))
     assert response.status_code == 400
@@ -209,7 +213,9 @@ def test_preview_without_javascript_shows_rendered_text_and_saves_nothing(client
 
 def test_live_preview_renders_markdown(client, alice):
     client.force_login(alice)
-    response = client.post(reverse("forum:preview"), {"body": "**vite**"}, headers={"HX-Request": "true"})
+    response = client.post(
+        reverse("forum:preview"), {"body": "**vite**"}, headers={"HX-Request": "true"}
+    )
     assert response.content.decode().strip() == "<p><strong>vite</strong></p>"
 
 
@@ -219,7 +225,9 @@ def test_live_preview_needs_a_member(client):
 
 def test_htmx_answer_returns_the_answer_and_a_fresh_form(client, question, alice):
     client.force_login(alice)
-    response = client.post(post_url(question), form_data("En place."), headers={"HX-Request": "true"})
+    response = client.post(
+        post_url(question), form_data("En place."), headers={"HX-Request": "true"}
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert 'hx-swap-oob="afterbegin:#thread"' in html and "En place." in html
@@ -268,7 +276,9 @@ def test_reply_form_page_without_javascript(client, question, alice, bob):
 def test_reply_form_under_htmx_is_a_fragment(client, question, alice, bob):
     top = answer(question, alice)
     client.force_login(bob)
-    response = client.get(reverse("forum:reply", kwargs={"pk": top.pk}), headers={"HX-Request": "true"})
+    response = client.get(
+        reverse("forum:reply", kwargs={"pk": top.pk}), headers={"HX-Request": "true"}
+    )
     assert "<html" not in response.content.decode()
     assert soup(response).find("textarea").has_attr("data-autofocus")
 
@@ -277,7 +287,9 @@ def test_htmx_reply_returns_the_reply_as_a_list(client, question, alice, bob):
     top = answer(question, alice)
     client.force_login(bob)
     response = client.post(
-        reverse("forum:reply", kwargs={"pk": top.pk}), form_data("Oui."), headers={"HX-Request": "true"}
+        reverse("forum:reply", kwargs={"pk": top.pk}),
+        form_data("Oui."),
+        headers={"HX-Request": "true"},
     )
     replies = soup(response).select_one("ol.replies")
     assert "Oui." in replies.text and "bob" in replies.text
@@ -304,7 +316,9 @@ def test_reply_to_unknown_answer_is_404(client, bob, db):
 def test_author_edits_within_the_window_and_a_revision_is_kept(client, question, alice):
     mine = answer(question, alice, "Premier jet.")
     client.force_login(alice)
-    response = client.post(reverse("forum:edit", kwargs={"pk": mine.pk}), {"body": "Version *finale*."})
+    response = client.post(
+        reverse("forum:edit", kwargs={"pk": mine.pk}), {"body": "Version *finale*."}
+    )
     assert response.status_code == 302
     mine.refresh_from_db()
     assert mine.body_html == "<p>Version <em>finale</em>.</p>\n" and mine.edited_at
@@ -336,9 +350,17 @@ def test_unanswered_answer_stays_editable_for_a_day(client, question, alice):
     mine = answer(question, alice)
     Answer.objects.filter(pk=mine.pk).update(created_at=timezone.now() - timedelta(hours=23))
     client.force_login(alice)
-    assert client.post(reverse("forum:edit", kwargs={"pk": mine.pk}), {"body": "Encore ok."}).status_code == 302
+    assert (
+        client.post(
+            reverse("forum:edit", kwargs={"pk": mine.pk}), {"body": "Encore ok."}
+        ).status_code
+        == 302
+    )
     Answer.objects.filter(pk=mine.pk).update(created_at=timezone.now() - timedelta(hours=25))
-    assert client.post(reverse("forum:edit", kwargs={"pk": mine.pk}), {"body": "Non."}).status_code == 403
+    assert (
+        client.post(reverse("forum:edit", kwargs={"pk": mine.pk}), {"body": "Non."}).status_code
+        == 403
+    )
 
 
 def test_empty_edit_is_a_400_and_keeps_the_old_text(client, question, alice):
@@ -356,7 +378,9 @@ def test_htmx_edit_swaps_the_body(client, question, alice):
     form = client.get(reverse("forum:edit", kwargs={"pk": mine.pk}), headers={"HX-Request": "true"})
     assert "<html" not in form.content.decode() and "<textarea" in form.content.decode()
     saved = client.post(
-        reverse("forum:edit", kwargs={"pk": mine.pk}), {"body": "Neuf."}, headers={"HX-Request": "true"}
+        reverse("forum:edit", kwargs={"pk": mine.pk}),
+        {"body": "Neuf."},
+        headers={"HX-Request": "true"},
     )
     assert saved.content.decode().strip() == "<p>Neuf.</p>"
 

@@ -52,8 +52,10 @@ class _TagCollector(HTMLParser):
 # Fragments that Markdown and HTML give meaning to, glued in random order.
 markdownish = st.lists(
     st.sampled_from(
-        list("ab <>/\"'=:()[]*`#!-_\n")
-        + ["javascript:", "<script>", "http://x", "](", "<a href=", " onerror=", "mailto:"]
+        [
+            *"ab <>/\"'=:()[]*`#!-_\n",
+            *["javascript:", "<script>", "http://x", "](", "<a href=", " onerror=", "mailto:"],
+        ]
     ),
     max_size=60,
 ).map("".join)

@@ -39,9 +39,12 @@ def test_replies_hang_under_their_parent_in_the_page(client, question, alice, bo
     first = answer(question, alice, "Premier.")
     reply = answer(question, bob, "Réponse au premier.", parent=first)
     second = answer(question, bob, "Second.")
-    page = soup(client.get(question.get_absolute_url()))
+    page = soup(client.get(question.get_absolute_url() + "?sort=old"))
     assert page.select_one(f"#a{first.pk} ol.replies > li#a{reply.pk}")
-    assert [li["id"] for li in page.select("#thread > li.node")] == [f"a{first.pk}", f"a{second.pk}"]
+    assert [li["id"] for li in page.select("#thread > li.node")] == [
+        f"a{first.pk}",
+        f"a{second.pk}",
+    ]
 
 
 def test_every_subtree_collapses_without_javascript(client, question, alice, bob):
@@ -58,7 +61,7 @@ def test_sort_new_and_old_and_the_choice_is_remembered(client, question, alice, 
     Answer.objects.filter(pk=older.pk).update(created_at=timezone.now() - timedelta(hours=1))
     newer = answer(question, bob, "Récente.")
     url = question.get_absolute_url()
-    assert ids_in_page_order(client.get(url)) == [older.pk, newer.pk]  # default: oldest first
+    assert ids_in_page_order(client.get(url + "?sort=old")) == [older.pk, newer.pk]
     response = client.get(url + "?sort=new")
     assert ids_in_page_order(response) == [newer.pk, older.pk]
     assert response.cookies["answer_sort"].value == "new"
@@ -76,7 +79,9 @@ def test_siblings_are_sorted_at_every_level(client, question, alice, bob):
     Answer.objects.filter(pk=early.pk).update(created_at=timezone.now() - timedelta(hours=1))
     late = answer(question, alice, "Tard.", parent=top)
     assert ids_in_page_order(client.get(question.get_absolute_url() + "?sort=new")) == [
-        top.pk, late.pk, early.pk,
+        top.pk,
+        late.pk,
+        early.pk,
     ]
 
 
@@ -85,7 +90,7 @@ def test_top_level_answers_are_paginated_with_their_replies(client, question, al
     roots = [answer(question, alice, f"Racine {n}.") for n in range(5)]
     reply = answer(question, bob, "Sous la troisième.", parent=roots[2])
     url = question.get_absolute_url()
-    first = client.get(url)
+    first = client.get(url + "?sort=old")
     assert ids_in_page_order(first) == [roots[0].pk, roots[1].pk]
     more = soup(first).select_one(".load-more a")
     assert more["href"] == "?sort=old&page=2"
@@ -97,7 +102,9 @@ def test_load_more_under_htmx_returns_only_the_next_items(client, question, alic
     settings.ANSWERS_PER_PAGE = 1
     answer(question, alice, "Un.")
     two = answer(question, alice, "Deux.")
-    response = client.get(question.get_absolute_url() + "?page=2", headers={"HX-Request": "true"})
+    response = client.get(
+        question.get_absolute_url() + "?sort=old&page=2", headers={"HX-Request": "true"}
+    )
     html = response.content.decode()
     assert "<html" not in html and f'id="a{two.pk}"' in html
 
@@ -107,7 +114,9 @@ def test_bad_page_numbers_are_404(client, question, page):
     assert client.get(question.get_absolute_url() + f"?page={page}").status_code == 404
 
 
-def test_indentation_stops_at_six_and_deeper_replies_name_their_parent(client, question, alice, bob):
+def test_indentation_stops_at_six_and_deeper_replies_name_their_parent(
+    client, question, alice, bob
+):
     line = chain(question, [alice, bob], 9)
     page = soup(client.get(question.get_absolute_url()))
     deepest = page.select_one(f"#a{line[8].pk}")
@@ -144,7 +153,9 @@ def test_permalink_shows_ancestors_itself_highlighted_and_its_subtree(client, qu
 def test_tombstones_keep_their_place(client, question, alice, bob):
     top = answer(question, alice, "Effacée.")
     answer(question, bob, "Toujours là.", parent=top)
-    Answer.objects.filter(pk=top.pk).update(status=Answer.Status.REMOVED, removal_reason="hors sujet")
+    Answer.objects.filter(pk=top.pk).update(
+        status=Answer.Status.REMOVED, removal_reason="hors sujet"
+    )
     page = client.get(question.get_absolute_url()).content.decode()
     assert "[retiré par la modération : hors sujet]" in page.replace("\xa0", " ")
     assert "Effacée." not in page and "Toujours là." in page
@@ -220,7 +231,9 @@ def _thread(question, members, size):
 
 
 @pytest.mark.parametrize("size", [10, 200])
-def test_question_page_queries_do_not_grow_with_the_thread(client, question, alice, bob, size, settings):
+def test_question_page_queries_do_not_grow_with_the_thread(
+    client, question, alice, bob, size, settings
+):
     settings.ANSWERS_PER_PAGE = 1000
     _thread(question, [alice, bob], size)
     client.force_login(bob)
@@ -228,8 +241,9 @@ def test_question_page_queries_do_not_grow_with_the_thread(client, question, ali
     with CaptureQueriesContext(connection) as queries:
         response = client.get(question.get_absolute_url())
     assert len(soup(response).select("li.node")) == size
-    # session, user, verified e-mail, question, last visit (read + write), roots, replies
-    assert len(queries) == 8, [q["sql"] for q in queries]
+    # session, user, verified e-mail, question, last visit (read + write), roots, replies,
+    # the member's own votes on the page
+    assert len(queries) == 9, [q["sql"] for q in queries]
 
 
 def test_anonymous_question_page_is_three_queries(client, question, alice):
@@ -237,3 +251,39 @@ def test_anonymous_question_page_is_three_queries(client, question, alice):
     with CaptureQueriesContext(connection) as queries:
         client.get(question.get_absolute_url())
     assert len(queries) == 3  # question, roots, replies
+
+
+def test_cached_answers_never_show_stale_content(client, question, alice, bob):
+    """Rendered answers are cached; every change must show on the next read."""
+    mine = answer(question, alice, "Version un.")
+    client.force_login(bob)
+    url = question.get_absolute_url()
+    assert "Version un." in client.get(url).content.decode()
+    client.force_login(alice)
+    client.post(f"/a/{mine.pk}/edit/", {"body": "Version deux."})
+    client.force_login(bob)
+    page = client.get(url).content.decode()
+    assert "Version deux." in page and "Version un." not in page
+    answer(question, bob, "Une réponse.", parent=mine)
+    assert "1 réponse" in soup(client.get(url)).select_one(f"#a{mine.pk} summary").text
+    alice.username = "alice2"
+    alice.save()
+    assert "alice2" in soup(client.get(url)).select_one(f"#a{mine.pk} summary").text
+
+
+def test_the_author_sees_edit_links_other_readers_of_the_same_cache_do_not(
+    client, question, alice, bob
+):
+    mine = answer(question, alice)
+    client.force_login(alice)
+    assert soup(client.get(question.get_absolute_url())).select_one(
+        f"#a{mine.pk} a[href$='/edit/']"
+    )
+    client.force_login(bob)
+    assert not soup(client.get(question.get_absolute_url())).select_one(
+        f"#a{mine.pk} a[href$='/edit/']"
+    )
+    client.logout()
+    page = soup(client.get("/en" + question.get_absolute_url()))
+    assert page.select_one(f"#a{mine.pk} .answer__permalink").text == "Link"
+    assert page.select_one(f"#a{mine.pk} .answer__permalink")["href"] == f"/en/a/{mine.pk}/"

@@ -16,10 +16,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", type=Path, help="raw .txt or content .toml files")
-        parser.add_argument("--dry-run", action="store_true", help="show what was found, save nothing")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="show what was found, save nothing"
+        )
         parser.add_argument("--publish", action="store_true", help="publish (needs a headline)")
         parser.add_argument("--title", default="", help="headline (raw text has none)")
-        parser.add_argument("--slug", default="", help="URL slug (default: from the file or the title)")
+        parser.add_argument(
+            "--slug", default="", help="URL slug (default: from the file or the title)"
+        )
 
     def handle(self, *paths, **options):
         if len(options["paths"]) > 1 and (options["title"] or options["slug"]):
@@ -30,7 +34,9 @@ class Command(BaseCommand):
     def _import(self, path: Path, *, dry_run, publish, title, slug, **_):
         try:
             if path.stat().st_size > MAX_FILE_SIZE:
-                raise CommandError(f"{path}: too large to be an article ({path.stat().st_size} bytes).")
+                raise CommandError(
+                    f"{path}: too large to be an article ({path.stat().st_size} bytes)."
+                )
             data = path.read_bytes()
         except OSError as error:
             raise CommandError(f"{path}: cannot read the file ({error.strerror}).") from None

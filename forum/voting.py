@@ -1,0 +1,119 @@
+"""Votes and the ranks they feed.
+
+A member's vote on an answer is set, never toggled: +1, -1, or 0 to take it
+back. The answer's counters and rank keys are recomputed from the vote rows
+inside the same transaction, with the answer row locked, so concurrent votes
+queue on that row and the counters always equal what the rows say.
+"""
+
+import math
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from articles.models import Question
+
+from .accounts import has_verified_email
+from .models import Answer, User, Vote
+
+# z for an 80 % confidence lower bound, as Reddit and Lobsters use.
+WILSON_Z = 1.281551565545
+VALID_VALUES = (-1, 0, 1)
+COUNTER_FIELDS = ("upvotes", "downvotes", "score", "rank_best", "rank_controversial")
+
+
+def wilson_lower_bound(up: int, down: int, z: float = WILSON_Z) -> float:
+    """Lower bound of the Wilson score interval for the share of upvotes."""
+    n = up + down
+    if n == 0:
+        return 0.0
+    p = up / n
+    z2 = z * z
+    return (p + z2 / (2 * n) - z * math.sqrt((p * (1 - p) + z2 / (4 * n)) / n)) / (1 + z2 / n)
+
+
+def controversy(up: int, down: int) -> float:
+    """Reddit's controversy: many votes, evenly split, rank highest."""
+    if up <= 0 or down <= 0:
+        return 0.0
+    balance = down / up if up > down else up / down
+    return (up + down) ** balance
+
+
+def voting_refusal(user, answer: Answer) -> str:
+    """Why ``user`` cannot vote on ``answer``, or "" if they can."""
+    if not user.is_authenticated:
+        return _("Sign in to vote.")
+    if answer.status != Answer.Status.PUBLISHED:
+        return _("Only published answers can be voted on.")
+    if user.pk == answer.author_id:
+        return _("You cannot vote on your own answer.")
+    if not has_verified_email(user):
+        return _("Confirm your e-mail address to vote: follow the link we sent you.")
+    question = answer.question
+    if question.state != Question.State.OPEN or question.article.is_closed:
+        return _("This discussion is locked or closed: votes are closed too.")
+    return ""
+
+
+def recount(answer_id: int) -> dict:
+    """Counters and rank keys as the vote rows say they are."""
+    counts = Vote.objects.filter(answer_id=answer_id).aggregate(
+        up=Count("pk", filter=Q(value=Vote.UP)), down=Count("pk", filter=Q(value=Vote.DOWN))
+    )
+    up, down = counts["up"], counts["down"]
+    return {
+        "upvotes": up,
+        "downvotes": down,
+        "score": up - down,
+        "rank_best": wilson_lower_bound(up, down),
+        "rank_controversial": controversy(up, down),
+    }
+
+
+def do_set_vote(*, voter: User, answer: Answer, value: int) -> Answer:
+    """Set ``voter``'s vote on ``answer`` to +1, -1 or 0 (none); idempotent."""
+    if value not in VALID_VALUES:
+        raise ValueError(f"a vote is -1, 0 or +1, not {value!r}")
+    with transaction.atomic():
+        # Lock the answer: votes on it queue here, one transaction at a time.
+        locked = Answer.objects.select_for_update().only("pk").get(pk=answer.pk)
+        if value == 0:
+            Vote.objects.filter(user=voter, answer=locked).delete()
+        else:
+            changed = Vote.objects.filter(user=voter, answer=locked).update(
+                value=value, updated_at=timezone.now()
+            )
+            if not changed:
+                Vote.objects.create(user=voter, answer=locked, value=value)
+        fresh = recount(answer.pk)
+        Answer.objects.filter(pk=answer.pk).update(**fresh)
+    for field, number in fresh.items():
+        setattr(answer, field, number)
+    return answer
+
+
+def votes_of(user, answers) -> dict[int, int]:
+    """The viewer's own votes on these answers, in one query: {answer_id: ±1}."""
+    if not user.is_authenticated or not answers:
+        return {}
+    ids = [a.pk for a in answers]
+    return dict(Vote.objects.filter(user=user, answer_id__in=ids).values_list("answer_id", "value"))
+
+
+def repair_counters() -> list[tuple[int, dict, dict]]:
+    """Rewrite every answer whose counters drifted from its votes; return what changed."""
+    fixed = []
+    voted = Vote.objects.values_list("answer_id", flat=True).distinct()
+    suspects = Answer.objects.filter(Q(pk__in=voted) | ~Q(upvotes=0) | ~Q(downvotes=0))
+    for answer_id in suspects.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            answer = Answer.objects.select_for_update().only(*COUNTER_FIELDS).get(pk=answer_id)
+            fresh = recount(answer_id)
+            before = {field: getattr(answer, field) for field in COUNTER_FIELDS}
+            if any(not math.isclose(before[f], fresh[f], abs_tol=1e-12) for f in COUNTER_FIELDS):
+                Answer.objects.filter(pk=answer_id).update(**fresh)
+                fixed.append((answer_id, before, fresh))
+    return fixed
