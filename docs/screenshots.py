@@ -31,7 +31,8 @@ def main(base: str, out: Path, paths: list[str], dark: bool = False) -> None:
                 for path in paths:
                     page.goto(base + path)
                     slug = path.strip("/").replace("/", "_") or "home"
-                    name = f"{slug}-{size_name}-{'js' if js else 'nojs'}{'-dark' if dark else ''}.png"
+                    mode = ("js" if js else "nojs") + ("-dark" if dark else "")
+                    name = f"{slug}-{size_name}-{mode}.png"
                     page.screenshot(path=out / name, full_page=True)
                     print(out / name)
                 context.close()

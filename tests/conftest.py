@@ -18,7 +18,6 @@ def pytest_configure(config):
 def article(db):
     """The shipped article, published through the importer as `make run` does."""
     from articles.importer import parse_article
-
     from articles.publishing import save_article
 
     parsed = parse_article(SHIPPED_ARTICLE.read_bytes(), filename=SHIPPED_ARTICLE.name)
