@@ -59,7 +59,7 @@ class Command(BaseCommand):
         article = outcome.article
         verb = "Created" if outcome.created else "Updated"
         self.stdout.write(
-            f"{verb} {article.get_status_display()} article “{article}” ({article.slug}): "
+            f"{verb} {article.status} article “{article}” ({article.slug}): "
             f"{len(article.paragraphs)} paragraphs, {article.questions.count()} questions."
         )
         for note in outcome.notes:
