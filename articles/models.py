@@ -89,7 +89,12 @@ class Article(models.Model):
 
     @property
     def is_published(self):
-        return self.status == self.Status.PUBLISHED
+        """Published and due: the rule of ArticleQuerySet.published, for one article."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
 
     @property
     def is_closed(self) -> bool:

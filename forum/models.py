@@ -130,6 +130,12 @@ class Answer(models.Model):
     def get_absolute_url(self):
         return reverse("forum:answer", kwargs={"pk": self.pk})
 
+    def is_visible_to(self, user) -> bool:
+        """The rule of AnswerQuerySet.visible_to, for one answer already loaded."""
+        if self.status in self.PUBLIC_STATUSES:
+            return True
+        return self.status == self.Status.PENDING and user.pk == self.author_id
+
     @property
     def is_tombstone(self) -> bool:
         return self.status in self.TOMBSTONE_STATUSES

@@ -27,7 +27,7 @@ def _node_key(node: Node, shared: tuple) -> str:
     a = node.answer
     facts = (
         a.pk, a.status, a.edited_at, a.renderer_version, a.removal_reason,
-        a.author.display_name, a.upvotes, a.downvotes, a.pinned, a.featured, a.created_at,
+        node.author_name, a.upvotes, a.downvotes, a.pinned, a.featured, a.created_at,
         node.depth, node.indent, node.reply_to if node.shows_reply_to else "",
         node.descendant_count, node.opens, node.closing, node.continue_link, node.is_new,
         node.can_edit, node.can_delete, node.is_focus,

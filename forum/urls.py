@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 
 from articles.sitemaps import sitemaps
 from articles.views import robots_txt
+from forum.views import healthz
 
 # The admin signs in through allauth, with its rate limits and MFA.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -14,6 +15,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path("robots.txt", robots_txt, name="robots"),
+    path("healthz", healthz, name="healthz"),
 ]
 
 # French is the default and has no prefix; English lives under /en/.

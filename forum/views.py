@@ -48,6 +48,12 @@ def too_many_requests(request, exception=None, *, retry_after: int = DEFAULT_RET
     return response
 
 
+@require_GET
+def healthz(request):
+    """For load balancers: the process answers. Touches neither database nor cache."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 # --- Access helpers -------------------------------------------------------
 
 
@@ -60,14 +66,17 @@ def access_question(slug: str, question_slug: str) -> Question:
     )
 
 
-def access_answer(request, pk: int) -> Answer:
-    """An answer this viewer may see (published, tombstone, or their own pending), or 404."""
-    return get_object_or_404(
-        Answer.objects.visible_to(request.user)
-        .select_related("author", "question__article")
-        .filter(question__article__in=Article.objects.published()),
-        pk=pk,
-    )
+def access_answer(request, pk: int, *, related=("author", "question__article")) -> Answer:
+    """An answer of a published article that this viewer may see (published, a tombstone,
+    or their own pending one), or 404."""
+    answer = Answer.objects.select_related(*related).filter(pk=pk).first()
+    if (
+        answer is None
+        or not answer.is_visible_to(request.user)
+        or not answer.question.article.is_published
+    ):
+        raise Http404(_("There is no such answer."))
+    return answer
 
 
 def access_own_answer(request, pk: int, *, action: str) -> Answer:
@@ -96,7 +105,9 @@ def _in_context(answer: Answer) -> str:
 def _thread_context(request, question, nodes, *, focus_id=None, **extra):
     """What every page that shows answers needs, with the answers already rendered."""
     user = request.user
-    my_votes = votes_of(user, [n.answer for n in nodes])
+    my_votes = votes_of(user, question) if nodes else {}
+    # Scores younger than this are hidden, except from their author.
+    hidden_after = timezone.now() - settings.SCORE_HIDDEN_FOR
     for node in nodes:
         answer = node.answer
         own = user.is_authenticated and answer.author_id == user.pk
@@ -105,7 +116,7 @@ def _thread_context(request, question, nodes, *, focus_id=None, **extra):
             node.can_delete = answer.can_delete(user)
         node.can_vote = not own
         node.my_vote = my_votes.get(answer.pk, 0)
-        node.score_hidden = answer.is_score_hidden_from(user)
+        node.score_hidden = not own and answer.created_at > hidden_after
         node.is_focus = answer.pk == focus_id
     can_reply = question.state == Question.State.OPEN and not question.article.is_closed
     prefix = _answer_url_prefix()
@@ -368,7 +379,7 @@ def history(request, pk):
 @require_POST
 def vote(request, pk):
     """Set the member's vote on an answer to +1, 0 or -1 (never a toggle)."""
-    answer = access_answer(request, pk)
+    answer = access_answer(request, pk, related=("question__article",))
     if not request.user.is_authenticated:
         if request.htmx:
             return HttpResponseClientRedirect(reverse("account_login") + "?next=" + request.path)
@@ -400,7 +411,7 @@ def vote(request, pk):
         answer = do_set_vote(voter=request.user, answer=answer, value=value)
     if not request.htmx:
         return redirect(_back_to(request, answer))
-    my_vote = votes_of(request.user, [answer]).get(answer.pk, 0)
+    my_vote = value if status == 200 else votes_of(request.user, answer.question).get(answer.pk, 0)
     context = {
         "answer": answer,
         "my_vote": my_vote,

@@ -189,3 +189,9 @@ def test_article_and_question_pages_have_few_queries(client, article, question):
     with CaptureQueriesContext(connection) as queries:
         client.get(question.get_absolute_url())
     assert len(queries) == 2  # the question with its article, its top-level answers
+
+
+def test_health_check_answers_without_the_database(db, client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert response.status_code == 200 and response.content == b"ok"

@@ -241,16 +241,16 @@ def test_question_page_queries_do_not_grow_with_the_thread(
     with CaptureQueriesContext(connection) as queries:
         response = client.get(question.get_absolute_url())
     assert len(soup(response).select("li.node")) == size
-    # session, user, verified e-mail, question, last visit (read + write), roots, replies,
-    # the member's own votes on the page
+    # user (the session comes from the cache), verified e-mail, question, last visit
+    # (read + write), roots, replies, their authors, the member's own votes on the page
     assert len(queries) == 9, [q["sql"] for q in queries]
 
 
-def test_anonymous_question_page_is_three_queries(client, question, alice):
-    _thread(question, [alice], 50)
+def test_anonymous_question_page_is_four_queries(client, question, alice, bob):
+    _thread(question, [alice, bob], 50)
     with CaptureQueriesContext(connection) as queries:
         client.get(question.get_absolute_url())
-    assert len(queries) == 3  # question, roots, replies
+    assert len(queries) == 4  # question, roots, replies, their authors
 
 
 def test_cached_answers_never_show_stale_content(client, question, alice, bob):
