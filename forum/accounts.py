@@ -1,13 +1,104 @@
-"""How django-allauth behaves on this site."""
+"""Members' accounts: how allauth behaves here, and deleting an account."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
+from allauth.core import context as allauth_context
+from allauth.mfa.models import Authenticator
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.contrib.sites.shortcuts import get_current_site
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from .models import User
+from .tasks import send_email
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    pass
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Render the mail now (it needs the request), send it from the task queue, so a
+        slow mail server never slows a page and a restart loses no mail."""
+        request = allauth_context.request
+        context = {
+            "request": request,
+            "email": email,
+            "current_site": get_current_site(request),
+            **context,
+        }
+        message = self.render_mail(template_prefix, email, context)
+        html = next(
+            (content for content, mimetype in getattr(message, "alternatives", [])
+             if mimetype == "text/html"),
+            "",
+        )  # fmt: skip
+        send_email.enqueue(
+            subject=message.subject,
+            body=message.body,
+            to=list(message.to),
+            from_email=message.from_email,
+            html=html,
+        )
 
 
 def has_verified_email(user) -> bool:
     """Posting needs a confirmed address; reading does not."""
     return user.is_authenticated and EmailAddress.objects.filter(user=user, verified=True).exists()
+
+
+def anonymise_member(*, user: User) -> None:
+    """Delete an account the way the site promises: the person's data goes, their
+    answers stay signed "[deleted account]", votes and the moderation log stay."""
+    with transaction.atomic():
+        EmailAddress.objects.filter(user=user).delete()
+        Authenticator.objects.filter(user=user).delete()
+        user.username = f"deleted-{user.pk}"
+        user.email = ""
+        user.first_name = user.last_name = ""
+        user.set_unusable_password()
+        user.is_active = False
+        user.anonymised_at = timezone.now()
+        # A new (unusable) password changes the hash every session was signed with,
+        # and an inactive member cannot sign in: every device is signed out.
+        user.save()
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label=gettext_lazy("Your password, to confirm"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("This is not your password."), code="wrong_password")
+        return password
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_account(request):
+    """Explain what deleting the account does; do it once the password is confirmed."""
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            user = request.user
+            logout(request)
+            anonymise_member(user=user)
+            messages.success(
+                request,
+                _("Your account was deleted. Your answers are now signed “[deleted account]”."),
+            )
+            return redirect("articles:home")
+        return render(request, "account/delete.html", {"form": form}, status=400)
+    return render(request, "account/delete.html", {"form": form})

@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 
 from articles.sitemaps import sitemaps
 from articles.views import robots_txt
+from forum.accounts import delete_account
 from forum.views import healthz
 
 # The admin signs in through allauth, with its rate limits and MFA.
@@ -24,6 +25,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
+    path("accounts/delete/", delete_account, name="account_delete"),
     path("accounts/", include("allauth.urls")),
     path("", include("articles.urls")),
     path("", include("forum.discussion_urls")),
