@@ -123,3 +123,26 @@ def test_the_same_journey_without_javascript(
     summary = page.locator(f"#a{first.pk} > details > summary")
     summary.click()
     expect(page.locator(f"#a{first.pk} > details")).not_to_have_attribute("open", "")
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_more_answers_load_in_place_or_on_the_next_page(
+    browser, live_server, question, settings, make_member, javascript
+):
+    settings.ANSWERS_PER_PAGE = 2
+    author = make_member("Louis")
+    for n in range(5):
+        do_post_answer(author=author, question=question, body=f"Réponse numéro {n}.")
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto(question.get_absolute_url() + "?sort=old")
+    expect(page.locator("#thread > li.node")).to_have_count(2)
+    page.get_by_role("link", name="Plus de réponses").click()
+    if javascript:  # appended below the first two, on the same page
+        expect(page.locator("#thread > li.node")).to_have_count(4)
+        expect(page).to_have_url(question.get_absolute_url() + "?sort=old")
+    else:  # the next page
+        expect(page.locator("#thread > li.node")).to_have_count(2)
+        expect(page).to_have_url(question.get_absolute_url() + "?sort=old&page=2")
+    expect(page.locator("#thread")).to_contain_text("Réponse numéro 3.")
+    context.close()
