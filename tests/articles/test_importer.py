@@ -16,31 +16,12 @@ from articles.importer import (
     to_content_file,
 )
 from articles.models import Article
+from tests.articles.expected import PARAGRAPH_STARTS, QUESTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).parent / "data"
 RAW = DATA / "kling-aspi-2024-06.txt"  # byte for byte as it was delivered
 CONTENT = ROOT / "articles" / "content" / "kling-aspi-2024-06.toml"
-
-QUESTIONS = [
-    "Quelle lecture faites-vous du rapport de l’ASPI ?",
-    "Que pensez-vous des éléments utilisés pour établir le classement ?",
-    "Êtes-vous surpris de voir la Chine l’emporter dans autant de domaines technologiques ? "
-    "Pourquoi ?",
-    "Que pensez-vous du fait que le haut du tableau des 64 domaines technologiques clefs n’est "
-    "constitué que de la Chine et des USA ? Que dire des pays de l’Union européenne ?",
-    "Partagez-vous les avis selon lesquels les sanctions américaines auront pour effet de "
-    "renforcer le tableau actuel ?",
-]
-PARAGRAPH_STARTS = [
-    "Le célèbre acteur",
-    "Kling semble offrir",
-    "Cette série d’exemples",
-    "Dans sa mise à jour",
-    "La Chine prépare",
-    "Selon des sources de Bloomberg",
-    "Les entreprises bénéficiant",
-]
 
 
 @pytest.fixture(scope="module")
