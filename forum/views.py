@@ -38,6 +38,7 @@ from .voting import do_set_vote, votes_of, voting_refusal
 DEFAULT_RETRY_AFTER = 60  # seconds; allauth's limits do not say when they reset
 SORT_COOKIE = "answer_sort"
 MEMBER_PAGE_ANSWERS = 50  # the latest ones; the total score counts them all
+MAX_PAGE = 10_000  # far past any real discussion; larger offsets overflow the database
 SORT_COOKIE_AGE = 60 * 60 * 24 * 365
 
 
@@ -146,7 +147,8 @@ def _chosen_sort(request) -> tuple[str, bool]:
 
 def _page_number(request) -> int:
     raw = request.GET.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
+    # isascii: "²" is a digit to str.isdigit but not to int().
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
         raise Http404(_("There is no such page."))
     return int(raw)
 

@@ -449,3 +449,11 @@ def test_own_answers_show_edit_and_delete_links_others_do_not(client, question, 
     theirs_links = [a["href"] for a in page.select(f"#a{theirs.pk} .answer__actions a")]
     assert f"/a/{mine.pk}/edit/" in mine_links and f"/a/{mine.pk}/delete/" in mine_links
     assert not any(re.search(r"/(edit|delete)/$", h) for h in theirs_links)
+
+
+def test_a_damaged_hidden_field_is_a_400_with_a_message(client, question, alice):
+    client.force_login(alice)
+    response = client.post(post_url(question), form_data(idempotency_key="not-a-uuid"))
+    assert response.status_code == 400
+    assert soup(response).select_one(".notice--error").text.strip()
+    assert not Answer.objects.exists()

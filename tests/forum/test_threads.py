@@ -109,7 +109,7 @@ def test_load_more_under_htmx_returns_only_the_next_items(client, question, alic
     assert "<html" not in html and f'id="a{two.pk}"' in html
 
 
-@pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5"])
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5", "²", "99999999999999999999"])
 def test_bad_page_numbers_are_404(client, question, page):
     assert client.get(question.get_absolute_url() + f"?page={page}").status_code == 404
 
