@@ -38,6 +38,12 @@ from .voting import do_set_vote, votes_of, voting_refusal
 DEFAULT_RETRY_AFTER = 60  # seconds; allauth's limits do not say when they reset
 SORT_COOKIE = "answer_sort"
 MEMBER_PAGE_ANSWERS = 50  # the latest ones; the total score counts them all
+# What a vote needs to know of its answer: the hot path loads nothing more.
+VOTE_FIELDS = (
+    "author_id", "status", "created_at", "upvotes", "downvotes", "score", "parent_id",
+    "question__state", "question__article__status", "question__article__published_at",
+    "question__article__closes_at",
+)  # fmt: skip
 MAX_PAGE = 10_000  # far past any real discussion; larger offsets overflow the database
 SORT_COOKIE_AGE = 60 * 60 * 24 * 365
 
@@ -67,10 +73,15 @@ def access_question(slug: str, question_slug: str) -> Question:
     )
 
 
-def access_answer(request, pk: int, *, related=("author", "question__article")) -> Answer:
+def access_answer(
+    request, pk: int, *, related=("author", "question__article"), only=()
+) -> Answer:
     """An answer of a published article that this viewer may see (published, a tombstone,
     or their own pending one), or 404."""
-    answer = Answer.objects.select_related(*related).filter(pk=pk).first()
+    answers = Answer.objects.select_related(*related)
+    if only:
+        answers = answers.only(*only)
+    answer = answers.filter(pk=pk).first()
     if (
         answer is None
         or not answer.is_visible_to(request.user)
@@ -381,7 +392,7 @@ def history(request, pk):
 @require_POST
 def vote(request, pk):
     """Set the member's vote on an answer to +1, 0 or -1 (never a toggle)."""
-    answer = access_answer(request, pk, related=("question__article",))
+    answer = access_answer(request, pk, related=("question__article",), only=VOTE_FIELDS)
     if not request.user.is_authenticated:
         if request.htmx:
             return HttpResponseClientRedirect(reverse("account_login") + "?next=" + request.path)
