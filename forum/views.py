@@ -73,9 +73,7 @@ def access_question(slug: str, question_slug: str) -> Question:
     )
 
 
-def access_answer(
-    request, pk: int, *, related=("author", "question__article"), only=()
-) -> Answer:
+def access_answer(request, pk: int, *, related=("author", "question__article"), only=()) -> Answer:
     """An answer of a published article that this viewer may see (published, a tombstone,
     or their own pending one), or 404."""
     answers = Answer.objects.select_related(*related)
