@@ -140,3 +140,11 @@ def test_deleted_members_have_no_public_page(client, alice, name):
     client.force_login(alice)
     client.post(reverse("account_delete"), {"password": "pw-alice"})
     assert client.get(reverse("forum:member", kwargs={"username": name})).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["account_email", "account_change_password", "mfa_index"])
+def test_account_settings_pages_share_the_site_layout_and_its_tabs(client, alice, name):
+    client.force_login(alice)
+    page = soup(client.get(reverse(name)))
+    assert page.select_one(".site-header") and page.select_one(".account-nav")
+    assert page.select_one(".account-nav a[aria-current=page]")["href"] == reverse(name)
