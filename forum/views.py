@@ -337,9 +337,12 @@ def edit(request, pk):
     status = 200
     if request.method == "POST":
         if form.is_valid():
+            first_edit = answer.edited_at is None
             do_edit_answer(answer=answer, editor=request.user, body=form.cleaned_data["body"])
             if request.htmx:
-                return render(request, "forum/edit.html#body", {"answer": answer})
+                # The new text, and the first time, "edited" added to the answer's header.
+                context = {"answer": answer, "first_edit": first_edit and answer.edited_at}
+                return render(request, "forum/edit.html#body", context)
             return redirect(_in_context(answer))
         status = 400
     context = {

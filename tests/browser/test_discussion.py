@@ -73,6 +73,7 @@ def test_newcomer_answers_replies_edits_and_deletes(
     page.locator(f"#reply-{first.pk} textarea").fill("Vingt-cinq ans, en fait.")
     page.locator(f"#reply-{first.pk}").get_by_role("button", name="Enregistrer").click()
     expect(reply.locator(".answer__body")).to_have_text("Vingt-cinq ans, en fait.")
+    expect(reply.locator("summary")).to_contain_text("modifié")
 
     # Reload: everything is still there, in the thread.
     page.reload()
@@ -146,3 +147,19 @@ def test_more_answers_load_in_place_or_on_the_next_page(
         expect(page).to_have_url(question.get_absolute_url() + "?sort=old&page=2")
     expect(page.locator("#thread")).to_contain_text("Réponse numéro 3.")
     context.close()
+
+
+def test_an_inline_reply_form_can_be_cancelled(page, question, make_member):
+    first = do_post_answer(author=make_member("Louis"), question=question, body="Un avis.")[0]
+    member = make_member("Zoe")
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", member.email)
+    page.fill("input[name=password]", "pw-Zoe")
+    page.locator("main form button[type=submit]").first.click()
+    page.goto(question.get_absolute_url())
+    page.locator(f"#a{first.pk}").get_by_role("link", name="Répondre").first.click()
+    expect(page.locator(f"#reply-{first.pk} textarea")).to_be_focused()
+    page.locator(f"#reply-{first.pk}").get_by_role("link", name="Annuler").click()
+    expect(page.locator(f"#reply-{first.pk} form")).to_have_count(0)
+    expect(page.locator(f"#a{first.pk}").get_by_role("link", name="Répondre").first).to_be_focused()
+    expect(page).to_have_url(re.compile(re.escape(question.get_absolute_url()) + "$"))

@@ -382,7 +382,10 @@ def test_htmx_edit_swaps_the_body(client, question, alice):
         {"body": "Neuf."},
         headers={"HX-Request": "true"},
     )
-    assert saved.content.decode().strip() == "<p>Neuf.</p>"
+    body, _oob = saved.content.decode().split("\n", 1)
+    assert body == "<p>Neuf.</p>"
+    # the first edit also marks the answer's header as edited, out of band
+    assert soup(saved).select_one(f"div[hx-swap-oob='beforeend:#meta-{mine.pk}'] .answer__edited")
 
 
 def test_moderators_read_the_edit_history(client, question, alice, bob, moderator):
