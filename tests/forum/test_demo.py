@@ -40,3 +40,9 @@ def test_demo_refuses_to_run_twice_and_resets(article):
 def test_demo_needs_the_published_article(db):
     with pytest.raises(CommandError, match="not published"):
         call_command("demo_discussion")
+
+
+def test_demo_refuses_more_members_than_it_has_pseudonyms(article):
+    with pytest.raises(CommandError, match="--members"):
+        call_command("demo_discussion", "--members", "1000")
+    assert not User.objects.exists()
