@@ -5,16 +5,24 @@
     python -m bench --only threads --sizes 100,1000 --repeat 20
 
 threads: one question with N threaded answers (30 % top-level, depth up to 12,
-    200 authors). For the default page (ANSWERS_PER_PAGE top-level answers and
-    their replies) and for a page showing all N answers: SQL queries, server
-    time (median and 95th percentile over --repeat requests through Django's
-    test client, after one warm-up that fills the rendered-answer cache), and
-    the size of the page. As an anonymous reader and as a signed-in member.
+    200 authors), built in bulk (``build_seconds``). For the default page
+    (``default_page``: ANSWERS_PER_PAGE top-level answers and all their
+    replies) and for a page showing all N answers (``all_answers``), as an
+    anonymous reader and as a signed-in member (``member_…``):
+      queries         SQL queries of one request (constant in N is the goal);
+      median_ms,      server time of a request through Django's test client
+      p95_ms          (no network, no gzip), over --repeat requests after one
+                      warm-up that fills the rendered-answer cache (all_answers
+                      uses a third as many);
+      kb              size of the HTML;
+      cold_median_ms  the same request with the cache emptied first, so every
+                      answer goes through its template (median of 3).
 votes: see bench/votes.py (PostgreSQL only).
 
-The benchmarks run in a database of their own (``agora_bench`` on the
+The benchmarks run in a database of their own (``agora_bench_<pid>`` on the
 PostgreSQL server of DATABASE_URL, or a temporary SQLite file), never in the
-developer's.
+developer's, and drop it at the end. The name is per run so that two runs at
+once (two people, or CI jobs, on one server) cannot drop each other's.
 """
 
 import argparse
@@ -41,11 +49,12 @@ def configure_database() -> tuple[str, str]:
     if base.startswith(("postgres://", "postgresql://")):
         import psycopg
 
-        url = urlunsplit(urlsplit(base)._replace(path="/agora_bench"))
+        name = f"agora_bench_{os.getpid()}"
+        url = urlunsplit(urlsplit(base)._replace(path=f"/{name}"))
         admin = urlunsplit(urlsplit(base)._replace(path="/postgres"))
         with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS agora_bench WITH (FORCE)")
-            conn.execute("CREATE DATABASE agora_bench")
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
         vendor = "postgresql"
     else:
         path = Path(tempfile.mkdtemp()) / "bench.sqlite3"
@@ -66,19 +75,40 @@ def drop_database(vendor: str, url: str) -> None:
     if vendor == "postgresql":
         import psycopg
 
+        name = urlsplit(url).path.lstrip("/")
         admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
         with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS agora_bench WITH (FORCE)")
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     else:
         Path(urlsplit(url).path).unlink(missing_ok=True)
 
 
+def _threads(args, url):
+    from bench import threads
+
+    return threads.run([int(n) for n in args.sizes.split(",")], repeat=args.repeat, log=_log)
+
+
+def _votes(args, url):
+    from bench import votes
+
+    return votes.run(url, seconds=args.seconds, log=_log)
+
+
+# name: (run(args, database_url) -> JSON-able result, runs by default on SQLite too).
+# A new benchmark is a module in bench/ and one line here.
+BENCHMARKS = {
+    "threads": (_threads, True),
+    "votes": (_votes, False),  # needs PostgreSQL's row locks and a real server
+}
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", choices=["threads", "votes"], action="append")
-    parser.add_argument("--sizes", default="100,1000,10000")
-    parser.add_argument("--repeat", type=int, default=30)
-    parser.add_argument("--seconds", type=float, default=8.0, help="per vote scenario")
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--only", choices=BENCHMARKS, action="append", help="repeatable")
+    parser.add_argument("--sizes", default="100,1000,10000", help="threads: answers per question")
+    parser.add_argument("--repeat", type=int, default=30, help="threads: requests per figure")
+    parser.add_argument("--seconds", type=float, default=8.0, help="votes: per scenario")
     args = parser.parse_args()
 
     vendor, url = configure_database()
@@ -92,7 +122,9 @@ def main() -> None:
     setup_test_environment(debug=False)
     call_command("migrate", verbosity=0)
 
-    wanted = args.only or (["threads", "votes"] if vendor == "postgresql" else ["threads"])
+    wanted = args.only or [
+        name for name, (_run, anywhere) in BENCHMARKS.items() if anywhere or vendor == "postgresql"
+    ]
     report = {
         "database": vendor,
         "python": platform.python_version(),
@@ -100,15 +132,9 @@ def main() -> None:
         "cpus": os.cpu_count(),
     }
     try:
-        if "threads" in wanted:
-            from bench import threads
-
-            sizes = [int(n) for n in args.sizes.split(",")]
-            report["threads"] = threads.run(sizes, repeat=args.repeat, log=_log)
-        if "votes" in wanted:
-            from bench import votes
-
-            report["votes"] = votes.run(url, seconds=args.seconds, log=_log)
+        for name in wanted:
+            run, _anywhere = BENCHMARKS[name]
+            report[name] = run(args, url)
     finally:
         drop_database(vendor, url)
     print(json.dumps(report, indent=2))

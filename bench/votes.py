@@ -218,6 +218,8 @@ def run(database_url: str, *, seconds: float = 8.0, log=print) -> dict:
         "spread_vs_ceiling": round(spread_result["per_second"] / ceiling["per_second"], 3),
         "counters_after": counters,
         "counters_exact": counters["answers_with_drift"] == 0,
+        # Exact counters prove little if votes failed (a 500 writes nothing): say so.
+        "all_votes_cast": hot_result["errors"] == 0 and spread_result["errors"] == 0,
     }
 
 
