@@ -46,6 +46,9 @@ class User(AbstractUser):
         return str(DELETED_MEMBER_NAME) if self.is_anonymised else self.username
 
 
+_ROOTS = ["question", "depth", "-pinned"]  # top-level answers of a question, pinned first
+
+
 class AnswerQuerySet(models.QuerySet):
     def visible_to(self, user):
         """What a viewer may see in a thread: published answers, tombstones, own pending ones."""
@@ -108,9 +111,16 @@ class Answer(models.Model):
     class Meta:
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
+        # A page of top-level answers reads one of these in order and stops after
+        # a page: its cost does not grow with the thread (forum.threads.SORTS).
         indexes = [
-            models.Index(fields=["question", "depth", "created_at"], name="answer_roots_by_date"),
-            models.Index(fields=["question", "depth", "rank_best"], name="answer_roots_by_best"),
+            models.Index(fields=[*_ROOTS, "-rank_best", "-id"], name="answer_roots_best"),
+            models.Index(fields=[*_ROOTS, "-score", "-id"], name="answer_roots_top"),
+            models.Index(fields=[*_ROOTS, "-created_at", "-id"], name="answer_roots_new"),
+            models.Index(fields=[*_ROOTS, "created_at", "id"], name="answer_roots_old"),
+            models.Index(
+                fields=[*_ROOTS, "-rank_controversial", "-id"], name="answer_roots_controversial"
+            ),
             models.Index(fields=["root"], name="answer_by_root"),
         ]
         constraints = [

@@ -191,9 +191,7 @@ def load_thread_page(
     visible = Answer.objects.visible_to(viewer)
     start = (number - 1) * per_page
     roots = list(
-        visible.filter(question=question, parent=None).order_by(*order)[
-            start : start + per_page + 1
-        ]
+        visible.filter(question=question, depth=0).order_by(*order)[start : start + per_page + 1]
     )
     has_next = len(roots) > per_page
     roots = roots[:per_page]
