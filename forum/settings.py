@@ -332,4 +332,5 @@ RATE_LIMIT_ANSWER_IP = env_str("RATE_LIMIT_ANSWER_IP", "30/600")
 # Scores of answers younger than this are hidden (but counted) so early votes do not herd.
 SCORE_HIDDEN_FOR = timedelta(minutes=env_int("SCORE_HIDDEN_MINUTES", 60))
 RATE_LIMIT_VOTE_MEMBER = env_str("RATE_LIMIT_VOTE_MEMBER", "60/60")
+RATE_LIMIT_PREVIEW = env_str("RATE_LIMIT_PREVIEW", "120/60")  # live previews per member
 RATE_LIMIT_VOTE_IP = env_str("RATE_LIMIT_VOTE_IP", "300/60")

@@ -371,6 +371,12 @@ def preview(request):
     """Live preview of the Markdown being typed (htmx)."""
     if not request.user.is_authenticated:
         raise PermissionDenied(_("Sign in to answer."))
+    # Typing fires a preview every pause: generous, but not a free Markdown service.
+    retry_after = ratelimit.hit("preview", str(request.user.pk), settings.RATE_LIMIT_PREVIEW)
+    if retry_after:
+        response = HttpResponse(_("Preview paused: too many in a short time."), status=429)
+        response["Retry-After"] = str(retry_after)
+        return response
     body = request.POST.get("body", "")[: settings.ANSWER_MAX_LENGTH]
     return HttpResponse(render_markdown(body))
 

@@ -219,6 +219,16 @@ def test_live_preview_renders_markdown(client, alice):
     assert response.content.decode().strip() == "<p><strong>vite</strong></p>"
 
 
+def test_live_preview_is_rate_limited(client, alice, settings):
+    settings.RATE_LIMIT_PREVIEW = "2/60"
+    client.force_login(alice)
+    for _ in range(2):
+        assert client.post(reverse("forum:preview"), {"body": "x"}).status_code == 200
+    response = client.post(reverse("forum:preview"), {"body": "x"})
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert "Aperçu en pause" in response.content.decode()
+
+
 def test_live_preview_needs_a_member(client):
     assert client.post(reverse("forum:preview"), {"body": "x"}).status_code == 403
 
