@@ -33,17 +33,11 @@ from .markdown import render_markdown
 from .models import Answer, QuestionVisit, User
 from .rendering import render_nodes
 from .threads import DEFAULT_SORT, SORTS, load_answer_context, load_thread_page, sort_choices
-from .voting import do_set_vote, votes_of, voting_refusal
+from .voting import do_set_vote, vote_of, vote_target, votes_of, voting_refusal
 
 DEFAULT_RETRY_AFTER = 60  # seconds; allauth's limits do not say when they reset
 SORT_COOKIE = "answer_sort"
 MEMBER_PAGE_ANSWERS = 50  # the latest ones; the total score counts them all
-# What a vote needs to know of its answer: the hot path loads nothing more.
-VOTE_FIELDS = (
-    "author_id", "status", "created_at", "upvotes", "downvotes", "score", "parent_id",
-    "question__state", "question__article__status", "question__article__published_at",
-    "question__article__closes_at",
-)  # fmt: skip
 MAX_PAGE = 10_000  # far past any real discussion; larger offsets overflow the database
 SORT_COOKIE_AGE = 60 * 60 * 24 * 365
 
@@ -73,13 +67,10 @@ def access_question(slug: str, question_slug: str) -> Question:
     )
 
 
-def access_answer(request, pk: int, *, related=("author", "question__article"), only=()) -> Answer:
+def access_answer(request, pk: int) -> Answer:
     """An answer of a published article that this viewer may see (published, a tombstone,
     or their own pending one), or 404."""
-    answers = Answer.objects.select_related(*related)
-    if only:
-        answers = answers.only(*only)
-    answer = answers.filter(pk=pk).first()
+    answer = Answer.objects.select_related("author", "question__article").filter(pk=pk).first()
     if (
         answer is None
         or not answer.is_visible_to(request.user)
@@ -399,7 +390,9 @@ def history(request, pk):
 @require_POST
 def vote(request, pk):
     """Set the member's vote on an answer to +1, 0 or -1 (never a toggle)."""
-    answer = access_answer(request, pk, related=("question__article",), only=VOTE_FIELDS)
+    answer = vote_target(pk, request.user)
+    if answer is None or not answer.is_visible_to(request.user) or not answer.article_published:
+        raise Http404(_("There is no such answer."))
     if not request.user.is_authenticated:
         if request.htmx:
             return HttpResponseClientRedirect(reverse("account_login") + "?next=" + request.path)
@@ -431,10 +424,9 @@ def vote(request, pk):
         answer = do_set_vote(voter=request.user, answer=answer, value=value)
     if not request.htmx:
         return redirect(_back_to(request, answer))
-    my_vote = value if status == 200 else votes_of(request.user, answer.question).get(answer.pk, 0)
     context = {
         "answer": answer,
-        "my_vote": my_vote,
+        "my_vote": value if status == 200 else vote_of(request.user, answer),
         "can_vote": answer.author_id != request.user.pk,
         "score_hidden": answer.is_score_hidden_from(request.user),
         "answer_url_prefix": _answer_url_prefix(),

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Question
+from articles.models import Article, Question
 from forum.answers import do_post_answer
 from forum.models import Answer, Vote
 from forum.voting import controversy, do_set_vote, recount, wilson_lower_bound
@@ -187,6 +187,31 @@ def test_cannot_vote_on_a_locked_or_closed_question(client, question, alice, bob
     assert response.status_code == 403 and "votes" in response.content.decode()
 
 
+def test_cannot_vote_once_the_discussion_has_closed(client, question, alice, bob):
+    a = answer(question, alice)
+    article = question.article
+    article.closes_at = timezone.now() - timedelta(minutes=1)
+    article.save(update_fields=["closes_at"])
+    client.force_login(bob)
+    response = client.post(vote_url(a), {"value": "1"})
+    assert response.status_code == 403 and "votes" in response.content.decode()
+    assert not Vote.objects.exists()
+
+
+def test_answers_of_unpublished_articles_and_others_pending_answers_are_404(
+    client, question, alice, bob
+):
+    pending = answer(question, alice)
+    Answer.objects.filter(pk=pending.pk).update(status=Answer.Status.PENDING)
+    client.force_login(bob)
+    assert client.post(vote_url(pending), {"value": "1"}).status_code == 404
+    a = answer(question, alice)
+    question.article.status = Article.Status.DRAFT
+    question.article.save(update_fields=["status"])
+    assert client.post(vote_url(a), {"value": "1"}).status_code == 404
+    assert not Vote.objects.exists()
+
+
 def test_unverified_members_cannot_vote(client, question, alice, carol_unverified):
     a = answer(question, alice)
     client.force_login(carol_unverified)
@@ -217,6 +242,25 @@ def test_vote_by_get_is_405(client, question, alice, bob):
 def test_vote_on_unknown_answer_is_404(client, bob):
     client.force_login(bob)
     assert client.post("/a/424242/vote/", {"value": "1"}).status_code == 404
+
+
+def test_a_vote_costs_three_statements_on_postgresql(
+    client, question, alice, bob, django_assert_num_queries
+):
+    """The member, the answer with everything deciding the vote, then the vote itself
+    (one call to forum_set_vote). SQLite runs the vote's steps one by one."""
+    from django.db import connection
+
+    a = answer(question, alice)
+    client.force_login(bob)
+    steps = (
+        3 if connection.vendor == "postgresql" else 7
+    )  # + savepoint, upsert, count, write, release
+    with django_assert_num_queries(steps):
+        response = client.post(vote_url(a), {"value": "1"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    a.refresh_from_db()
+    assert (a.upvotes, a.score) == (1, 1)
 
 
 def test_voting_too_often_is_a_429(client, question, alice, bob, settings):
