@@ -11,6 +11,7 @@ from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -433,7 +434,9 @@ def vote(request, pk):
         "csrf_value": get_token(request),
         "vote_error": error,
     }
-    response = render(request, "forum/question.html#vote", context, status=status)
+    # The widget needs no context processor (its CSRF token is passed in).
+    widget = render_to_string("forum/question.html#vote", context)
+    response = HttpResponse(widget, status=status)
     if retry_after:
         response["Retry-After"] = str(retry_after)
     return response
