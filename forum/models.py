@@ -73,7 +73,7 @@ class Answer(models.Model):
     TOMBSTONE_STATUSES = (Status.REMOVED, Status.DELETED)
 
     question = models.ForeignKey(
-        "articles.Question", on_delete=models.CASCADE, related_name="answers"
+        "articles.Question", on_delete=models.CASCADE, related_name="answers", db_index=False
     )
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replies"
@@ -81,16 +81,18 @@ class Answer(models.Model):
     # The top-level answer of the thread (itself for a top-level answer): a
     # page of threads loads with one `root_id IN (...)` query.
     root = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     depth = models.PositiveSmallIntegerField(default=0)
-    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="answers")
+    author = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="answers", db_index=False
+    )
     body = models.TextField(_("answer"))
     body_html = models.TextField(editable=False)
     renderer_version = models.PositiveSmallIntegerField(default=0, editable=False)
     status = models.CharField(max_length=10, choices=Status, default=Status.PUBLISHED)
     removal_reason = models.CharField(_("reason"), max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     # Direct replies ever written under this answer, whatever became of them.
     reply_count = models.PositiveIntegerField(default=0)
@@ -113,6 +115,9 @@ class Answer(models.Model):
         verbose_name_plural = _("answers")
         # A page of top-level answers reads one of these in order and stops after
         # a page: its cost does not grow with the thread (forum.threads.SORTS).
+        # Every vote rewrites rank columns that these indexes hold, so PostgreSQL
+        # adds an entry to every index of the table per vote: foreign keys whose
+        # lookups an index here already serves have none of their own.
         indexes = [
             models.Index(fields=[*_ROOTS, "-rank_best", "-id"], name="answer_roots_best"),
             models.Index(fields=[*_ROOTS, "-score", "-id"], name="answer_roots_top"),
@@ -122,6 +127,8 @@ class Answer(models.Model):
                 fields=[*_ROOTS, "-rank_controversial", "-id"], name="answer_roots_controversial"
             ),
             models.Index(fields=["root"], name="answer_by_root"),
+            # A member's page: their answers, newest first.
+            models.Index(fields=["author", "-created_at"], name="answer_by_author_newest"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -184,8 +191,11 @@ class Vote(models.Model):
 
     UP, DOWN = 1, -1
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="votes")
-    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="votes")
+    # Served by the unique constraint (user, answer) and by vote_by_answer.
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="votes", db_index=False)
+    answer = models.ForeignKey(
+        Answer, on_delete=models.CASCADE, related_name="votes", db_index=False
+    )
     value = models.SmallIntegerField()
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
