@@ -20,12 +20,10 @@ def hit(scope: str, ident: str, rate: str) -> int | None:
     limit, seconds = parse_rate(rate)
     window = int(time.time() // seconds)
     key = f"rl:{scope}:{ident}:{window}"
-    cache.add(key, 0, timeout=seconds + 1)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=seconds + 1)
-        count = 1
+        count = cache.incr(key)  # the common case: one cache operation
+    except ValueError:  # the window's first request, unless another one made the key first
+        count = 1 if cache.add(key, 1, timeout=seconds + 1) else cache.incr(key)
     if count <= limit:
         return None
     return max(1, (window + 1) * seconds - int(time.time()))
