@@ -1,7 +1,15 @@
-"""Fixed-window rate limits kept in the shared cache (Redis in production)."""
+"""Fixed-window rate limits kept in the shared cache (Redis in production).
 
+A request is usually checked against two limits at once (per member and per
+address). On Redis both are counted in one round trip; elsewhere (the local
+memory cache of development and tests) through Django's cache API.
+"""
+
+import functools
 import time
 
+import redis
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 
@@ -15,18 +23,48 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return count, seconds
 
 
-def hit(scope: str, ident: str, rate: str) -> int | None:
-    """Count one request; return the seconds to wait if the limit is passed, else None."""
-    limit, seconds = parse_rate(rate)
-    window = int(time.time() // seconds)
-    key = f"rl:{scope}:{ident}:{window}"
-    try:
-        count = cache.incr(key)  # the common case: one cache operation
-    except ValueError:  # the window's first request, unless another one made the key first
-        count = 1 if cache.add(key, 1, timeout=seconds + 1) else cache.incr(key)
-    if count <= limit:
-        return None
-    return max(1, (window + 1) * seconds - int(time.time()))
+def hit(*limits: tuple[str, str, str]) -> int | None:
+    """Count one request against each limit, given as (scope, identity, "count/seconds").
+
+    Return the seconds to wait if any limit is passed, else None."""
+    now = time.time()
+    windows = []  # (key, limit, seconds, window)
+    for scope, ident, rate in limits:
+        limit, seconds = parse_rate(rate)
+        window = int(now // seconds)
+        windows.append((f"rl:{scope}:{ident}:{window}", limit, seconds, window))
+    counts = _count([(key, seconds + 1) for key, _limit, seconds, _window in windows])
+    waits = [
+        max(1, (window + 1) * seconds - int(now))
+        for (_key, limit, seconds, window), count in zip(windows, counts, strict=True)
+        if count > limit
+    ]
+    return max(waits, default=None)
+
+
+def _count(keys: list[tuple[str, int]]) -> list[int]:
+    """Add one to each counter (key, lifetime in seconds); return the new counts."""
+    if settings.REDIS_URL:
+        # SET NX EX makes the window's counter (INCR keeps its expiry), pipelined
+        # for every limit: one round trip, where Django's cache API costs three per limit.
+        with _redis(settings.REDIS_URL).pipeline(transaction=False) as pipe:
+            for key, lifetime in keys:
+                pipe.set(key, 0, ex=lifetime, nx=True)
+                pipe.incr(key)
+            return pipe.execute()[1::2]
+    counts = []
+    for key, lifetime in keys:
+        try:
+            count = cache.incr(key)
+        except ValueError:  # the window's first request, unless another one made the key first
+            count = 1 if cache.add(key, 1, timeout=lifetime) else cache.incr(key)
+        counts.append(count)
+    return counts
+
+
+@functools.cache
+def _redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url)
 
 
 def client_ip(request) -> str:

@@ -234,8 +234,9 @@ def _answer_form_context(request, question, *, parent=None, form=None, **extra):
 def _rate_limited(request) -> int | None:
     """Seconds to wait if this member or this address posted too much lately."""
     return ratelimit.hit(
-        "answer-member", str(request.user.pk), settings.RATE_LIMIT_ANSWER_MEMBER
-    ) or ratelimit.hit("answer-ip", ratelimit.client_ip(request), settings.RATE_LIMIT_ANSWER_IP)
+        ("answer-member", str(request.user.pk), settings.RATE_LIMIT_ANSWER_MEMBER),
+        ("answer-ip", ratelimit.client_ip(request), settings.RATE_LIMIT_ANSWER_IP),
+    )
 
 
 def _write_answer(request, question, *, parent=None):
@@ -364,7 +365,7 @@ def preview(request):
     if not request.user.is_authenticated:
         raise PermissionDenied(_("Sign in to answer."))
     # Typing fires a preview every pause: generous, but not a free Markdown service.
-    retry_after = ratelimit.hit("preview", str(request.user.pk), settings.RATE_LIMIT_PREVIEW)
+    retry_after = ratelimit.hit(("preview", str(request.user.pk), settings.RATE_LIMIT_PREVIEW))
     if retry_after:
         response = HttpResponse(_("Preview paused: too many in a short time."), status=429)
         response["Retry-After"] = str(retry_after)
@@ -406,8 +407,10 @@ def vote(request, pk):
     retry_after = (
         None
         if refusal
-        else ratelimit.hit("vote-member", str(request.user.pk), settings.RATE_LIMIT_VOTE_MEMBER)
-        or ratelimit.hit("vote-ip", ratelimit.client_ip(request), settings.RATE_LIMIT_VOTE_IP)
+        else ratelimit.hit(
+            ("vote-member", str(request.user.pk), settings.RATE_LIMIT_VOTE_MEMBER),
+            ("vote-ip", ratelimit.client_ip(request), settings.RATE_LIMIT_VOTE_IP),
+        )
     )
     if refusal and not request.htmx:
         raise PermissionDenied(refusal)

@@ -19,26 +19,37 @@ def redis_is_running() -> bool:
 
 @pytest.fixture(params=["locmem", "redis"])
 def shared_cache(request, settings):
+    """Where limits are counted: Redis, as in production, or Django's local-memory cache."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.REDIS_URL = ""
     if request.param == "redis":
         if not redis_is_running():
             pytest.skip("no Redis on 127.0.0.1:6379")
         redis.Redis.from_url(REDIS_URL).flushdb()
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": REDIS_URL,
-            }
-        }
-    else:
-        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        settings.REDIS_URL = REDIS_URL
     return request.param
 
 
 def test_the_limit_lets_exactly_count_requests_through(shared_cache):
-    results = [ratelimit.hit("test", "alice", "3/3600") for _ in range(5)]
+    results = [ratelimit.hit(("test", "alice", "3/3600")) for _ in range(5)]
     assert results[:3] == [None, None, None]
     assert all(0 < wait <= 3600 for wait in results[3:])
-    assert ratelimit.hit("test", "bob", "3/3600") is None  # each identity has its own count
+    assert ratelimit.hit(("test", "bob", "3/3600")) is None  # each identity has its own count
+
+
+def test_every_limit_of_a_request_counts_and_the_longest_wait_wins(shared_cache):
+    member, address = ("vote-member", "alice", "2/3600"), ("vote-ip", "10.0.0.1", "3/60")
+    assert [ratelimit.hit(member, address) for _ in range(2)] == [None, None]
+    assert 60 < ratelimit.hit(member, address) <= 3600  # the member's limit: the hour
+    assert ratelimit.hit(("vote-member", "bob", "2/3600"), address) <= 60  # the address's
+
+
+@pytest.mark.parametrize("shared_cache", ["redis"], indirect=True)
+def test_redis_counters_expire_after_their_window(shared_cache):
+    ratelimit.hit(("test", "dave", "3/3600"))
+    client = redis.Redis.from_url(REDIS_URL)
+    (key,) = client.keys("rl:test:dave:*")
+    assert 3590 < client.ttl(key) <= 3601
 
 
 def test_requests_at_once_are_each_counted(shared_cache):
@@ -48,7 +59,7 @@ def test_requests_at_once_are_each_counted(shared_cache):
 
     def one():
         barrier.wait()
-        allowed.append(ratelimit.hit("race", "carol", "10/3600") is None)
+        allowed.append(ratelimit.hit(("race", "carol", "10/3600")) is None)
 
     threads = [threading.Thread(target=one) for _ in range(20)]
     for thread in threads:
