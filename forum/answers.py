@@ -25,7 +25,7 @@ def posting_refusal(user, question: Question) -> str:
         return _("Sign in to answer.")
     if not has_verified_email(user):
         return _("Confirm your e-mail address to answer: follow the link we sent you.")
-    return ""
+    return user.sanction_refusal()
 
 
 def check_can_post(user, question: Question) -> None:

@@ -5,8 +5,9 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 DELETED_MEMBER_NAME = _("[deleted account]")
@@ -19,6 +20,12 @@ class User(AbstractUser):
     # Set when the member deleted their account: personal data is erased,
     # the row stays so answers, votes and the moderation log keep their links.
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
+    # Standing with the moderators. A suspended or banned member still signs in
+    # and reads, but cannot answer or vote, and is told why and until when.
+    # Kept on the member's row, which every signed-in request loads anyway.
+    suspended_until = models.DateTimeField(_("suspended until"), null=True, blank=True)
+    banned = models.BooleanField(_("banned"), default=False)
+    sanction_reason = models.CharField(_("reason given to the member"), max_length=300, blank=True)
 
     objects = UserManager()
 
@@ -44,6 +51,25 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return str(DELETED_MEMBER_NAME) if self.is_anonymised else self.username
+
+    def is_suspended(self) -> bool:
+        return self.suspended_until is not None and timezone.now() < self.suspended_until
+
+    def sanction_refusal(self) -> str:
+        """Why a moderator's sanction keeps this member from taking part, or "" if none does."""
+        if self.banned:
+            message = gettext("Your account is banned: you can read, but no longer answer or vote.")
+        elif self.is_suspended():
+            until = formats.date_format(timezone.localtime(self.suspended_until), "DATETIME_FORMAT")
+            message = gettext(
+                "Your account is suspended until %(until)s: until then you can read, "
+                "but not answer or vote."
+            ) % {"until": until}
+        else:
+            return ""
+        if self.sanction_reason:
+            message += " " + gettext("Reason: %(reason)s") % {"reason": self.sanction_reason}
+        return message
 
 
 _ROOTS = ["question", "depth", "-pinned"]  # top-level answers of a question, pinned first

@@ -97,6 +97,8 @@ def voting_refusal(user, answer: Answer) -> str:
         return _("You cannot vote on your own answer.")
     if not answer.voter_verified:
         return _("Confirm your e-mail address to vote: follow the link we sent you.")
+    if refusal := user.sanction_refusal():
+        return refusal
     if answer.question_state != Question.State.OPEN or answer.article_closed:
         return _("This discussion is locked or closed: votes are closed too.")
     return ""

@@ -65,6 +65,18 @@ def carol_unverified(db):
 
 
 @pytest.fixture
+def dave_suspended(db):
+    """Suspended by the moderators for three more days, with a reason."""
+    from django.utils import timezone
+
+    return make_member(
+        "dave",
+        suspended_until=timezone.now() + timezone.timedelta(days=3),
+        sanction_reason="Insultes répétées.",
+    )
+
+
+@pytest.fixture
 def moderator(db):
     from django.contrib.auth.models import Group
 

@@ -68,6 +68,22 @@ def test_member_votes_without_javascript(page_without_js, live_server, question,
     assert page.url.endswith(f"#a{theirs.pk}")
 
 
+@pytest.mark.parametrize("debug", [False, True], ids=["production", "development"])
+def test_a_refused_vote_is_explained_in_the_widget_and_the_page_stays(
+    page, live_server, question, alice, dave_suspended, settings, debug
+):
+    """Refusals come back as a 403 fragment that htmx swaps in place, in development
+    too (DEBUG): django-htmx's debug helper would show it as a whole page instead."""
+    settings.DEBUG = debug
+    theirs = old_answer(question, alice, "Un avis à juger.")
+    sign_in(page, live_server, dave_suspended)
+    page.goto(question.get_absolute_url())
+    page.locator(f"#a{theirs.pk} .vote__button--up").click()
+    expect(page.locator(f"#a{theirs.pk} .vote__error")).to_contain_text("suspendu jusqu’au")
+    expect(page.locator("h1")).to_contain_text(question.text)  # still the discussion
+    assert not Vote.objects.exists()
+
+
 def test_sort_menu_reorders_answers(page, question, alice, bob, make_member):
     first = old_answer(question, alice, "La plus ancienne.")
     second = old_answer(question, alice, "La préférée.")

@@ -86,6 +86,21 @@ def test_unverified_member_cannot_post(client, question, carol_unverified):
     assert not Answer.objects.exists()
 
 
+def test_suspended_member_is_told_why_instead_of_the_form_and_cannot_post(
+    client, question, alice, dave_suspended
+):
+    parent = answer(question, alice)
+    client.force_login(dave_suspended)
+    page = soup(client.get(question.get_absolute_url()))
+    notice = page.select_one("#answer-form").text
+    assert "suspendu jusqu’au" in notice and "Insultes répétées." in notice
+    assert not page.select("form textarea[name=body]")
+    assert client.post(post_url(question), form_data()).status_code == 403
+    reply_url = reverse("forum:reply", kwargs={"pk": parent.pk})
+    assert client.post(reply_url, form_data()).status_code == 403
+    assert Answer.objects.count() == 1
+
+
 @pytest.mark.parametrize("state", [Question.State.LOCKED, Question.State.CLOSED])
 def test_locked_or_closed_question_takes_no_answer(client, question, alice, state):
     question.state = state

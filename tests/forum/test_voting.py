@@ -220,6 +220,37 @@ def test_unverified_members_cannot_vote(client, question, alice, carol_unverifie
     assert "Confirmez votre adresse e-mail pour voter" in response.content.decode()
 
 
+def test_suspended_members_cannot_vote_and_are_told_why_and_until_when(
+    client, question, alice, dave_suspended
+):
+    a = answer(question, alice)
+    client.force_login(dave_suspended)
+    page = client.post(vote_url(a), {"value": "1"}).content.decode()
+    assert "Votre compte est suspendu jusqu’au" in page and "Insultes répétées." in page
+    widget = client.post(vote_url(a), {"value": "1"}, headers={"HX-Request": "true"})
+    assert widget.status_code == 403
+    assert "suspendu" in soup(widget).select_one(".vote__error").text
+    assert not Vote.objects.exists()
+
+
+def test_a_suspension_ends_on_its_date(client, question, alice, dave_suspended):
+    dave_suspended.suspended_until = timezone.now() - timedelta(minutes=1)
+    dave_suspended.save()
+    a = answer(question, alice)
+    client.force_login(dave_suspended)
+    assert client.post(vote_url(a), {"value": "1"}).status_code == 302
+    assert Vote.objects.filter(user=dave_suspended).count() == 1
+
+
+def test_banned_members_cannot_vote(client, question, alice, make_member):
+    banned = make_member("eve", banned=True)
+    a = answer(question, alice)
+    client.force_login(banned)
+    response = client.post(vote_url(a), {"value": "-1"})
+    assert response.status_code == 403 and "Votre compte est banni" in response.content.decode()
+    assert not Vote.objects.exists()
+
+
 def test_anonymous_vote_goes_to_login(client, question, alice):
     a = answer(question, alice)
     response = client.post(vote_url(a), {"value": "1"})
