@@ -32,4 +32,5 @@ urlpatterns += i18n_patterns(
     prefix_default_language=False,
 )
 
+handler403 = "forum.views.permission_denied"
 handler429 = "forum.views.too_many_requests"

@@ -50,6 +50,12 @@ def too_many_requests(request, exception=None, *, retry_after: int = DEFAULT_RET
     return response
 
 
+def permission_denied(request, exception=None):
+    """The readable 403 page: why, and a way back to where the reader was."""
+    context = {"exception": exception, "back_url": _referring_page(request)}
+    return render(request, "403.html", context, status=403)
+
+
 @require_GET
 def healthz(request):
     """For load balancers: the process answers. Touches neither database nor cache."""
@@ -445,13 +451,20 @@ def vote(request, pk):
     return response
 
 
-def _back_to(request, answer) -> str:
-    """The page the vote was cast from (same site only), scrolled to the answer."""
+def _referring_page(request) -> str:
+    """The page of this site the request came from (its Referer), or ""."""
     referer = request.headers.get("referer", "")
     if referer and url_has_allowed_host_and_scheme(
         referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return referer.split("#", 1)[0] + f"#a{answer.pk}"
+        return referer.split("#", 1)[0]
+    return ""
+
+
+def _back_to(request, answer) -> str:
+    """The page the vote was cast from (same site only), scrolled to the answer."""
+    if page := _referring_page(request):
+        return f"{page}#a{answer.pk}"
     return _in_context(answer)
 
 

@@ -233,6 +233,17 @@ def test_suspended_members_cannot_vote_and_are_told_why_and_until_when(
     assert not Vote.objects.exists()
 
 
+def test_a_refusal_without_javascript_offers_the_way_back(client, question, alice, dave_suspended):
+    a = answer(question, alice)
+    client.force_login(dave_suspended)
+    page_url = "http://testserver" + question.get_absolute_url()
+    refused = soup(client.post(vote_url(a), {"value": "1"}, headers={"referer": page_url}))
+    assert refused.find("a", string="Revenir à la page précédente")["href"] == page_url
+    elsewhere = "https://elsewhere.example/trap"
+    refused = soup(client.post(vote_url(a), {"value": "1"}, headers={"referer": elsewhere}))
+    assert not refused.find("a", string="Revenir à la page précédente")
+
+
 def test_a_suspension_ends_on_its_date(client, question, alice, dave_suspended):
     dave_suspended.suspended_until = timezone.now() - timedelta(minutes=1)
     dave_suspended.save()
