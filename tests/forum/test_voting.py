@@ -206,8 +206,12 @@ def test_answers_of_unpublished_articles_and_others_pending_answers_are_404(
     client.force_login(bob)
     assert client.post(vote_url(pending), {"value": "1"}).status_code == 404
     a = answer(question, alice)
-    question.article.status = Article.Status.DRAFT
-    question.article.save(update_fields=["status"])
+    article = question.article
+    article.published_at = timezone.now() + timedelta(days=1)  # scheduled, not yet out
+    article.save(update_fields=["published_at"])
+    assert client.post(vote_url(a), {"value": "1"}).status_code == 404
+    article.published_at, article.status = timezone.now(), Article.Status.DRAFT
+    article.save(update_fields=["published_at", "status"])
     assert client.post(vote_url(a), {"value": "1"}).status_code == 404
     assert not Vote.objects.exists()
 
