@@ -143,6 +143,11 @@ def _run_clients(port, clients, seconds, request_for):
     return {"latencies": latencies, "elapsed": elapsed, "errors": errors}
 
 
+def _rate(run: dict) -> float:
+    """Requests per second of one slice."""
+    return len(run["latencies"]) / run["elapsed"]
+
+
 def _combine(runs: list[dict]) -> dict:
     """One scenario's figures over all its slices: throughput over their total time."""
     latencies = sorted(latency for run in runs for latency in run["latencies"])
@@ -228,14 +233,7 @@ def run(database_url: str, *, seconds: float = 8.0, log=print) -> dict:
 
     def ratios(name):
         pairs = zip(slices[name], slices["trivial_view"], strict=True)
-        return [
-            round(
-                (len(run["latencies"]) / run["elapsed"])
-                / (len(base["latencies"]) / base["elapsed"]),
-                3,
-            )
-            for run, base in pairs
-        ]
+        return [round(_rate(run) / _rate(base), 3) for run, base in pairs]
 
     counters = _check_counters()
     return {

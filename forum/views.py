@@ -87,6 +87,14 @@ def access_answer(request, pk: int) -> Answer:
     return answer
 
 
+def access_vote_target(request, pk: int) -> Answer:
+    """access_answer's rule, for the vote's own lean read (forum.voting.vote_target)."""
+    answer = vote_target(pk, request.user)
+    if answer is None or not answer.is_visible_to(request.user) or not answer.article_published:
+        raise Http404(_("There is no such answer."))
+    return answer
+
+
 def access_own_answer(request, pk: int, *, action: str) -> Answer:
     answer = access_answer(request, pk)
     allowed = answer.can_edit(request.user) if action == "edit" else answer.can_delete(request.user)
@@ -398,9 +406,7 @@ def history(request, pk):
 @require_POST
 def vote(request, pk):
     """Set the member's vote on an answer to +1, 0 or -1 (never a toggle)."""
-    answer = vote_target(pk, request.user)
-    if answer is None or not answer.is_visible_to(request.user) or not answer.article_published:
-        raise Http404(_("There is no such answer."))
+    answer = access_vote_target(request, pk)
     if not request.user.is_authenticated:
         if request.htmx:
             return HttpResponseClientRedirect(reverse("account_login") + "?next=" + request.path)

@@ -45,13 +45,12 @@ def controversy(up: int, down: int) -> float:
 # discussion is published and open, and whether the voter has a verified address.
 # Plain SQL read through a plain cursor because this is the hot path: through the
 # ORM, the joins and the EXISTS cost two queries and two milliseconds of Python,
-# and a raw() queryset another half. The two booleans are the rules of
+# and a raw() queryset another half. The article's two booleans are the rules of
 # Article.is_published and Article.is_closed.
 VOTE_TARGET_FIELDS = (
     "id", "question_id", "parent_id", "author_id", "status", "created_at",
     "upvotes", "downvotes", "score",
 )  # fmt: skip
-VOTE_TARGET_FACTS = ("question_state", "article_published", "article_closed", "voter_verified")
 VOTE_TARGET = """
 SELECT a.id, a.question_id, a.parent_id, a.author_id, a.status, a.created_at,
        a.upvotes, a.downvotes, a.score,
@@ -74,17 +73,27 @@ def vote_target(answer_id: int, voter) -> Answer | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    values = list(row[: len(VOTE_TARGET_FIELDS)])
-    # What the ORM would do to these columns (SQLite returns datetimes as text).
-    for index, name in enumerate(VOTE_TARGET_FIELDS):
-        column = Answer._meta.get_field(name.removesuffix("_id")).cached_col
-        converters = connection.ops.get_db_converters(column)
-        for convert in converters + column.get_db_converters(connection):
-            values[index] = convert(values[index], column, connection)
-    answer = Answer.from_db(connection.alias, VOTE_TARGET_FIELDS, values)
-    for name, value in zip(VOTE_TARGET_FACTS, row[len(VOTE_TARGET_FIELDS) :], strict=True):
-        setattr(answer, name, bool(value) if name != "question_state" else value)
+    fields, (state, published, closed, verified) = row[:-4], row[-4:]
+    answer = Answer.from_db(connection.alias, VOTE_TARGET_FIELDS, _as_the_orm_would(fields))
+    answer.question_state = state
+    # SQLite returns booleans as integers.
+    answer.article_published, answer.article_closed = bool(published), bool(closed)
+    answer.voter_verified = bool(verified)
     return answer
+
+
+def _as_the_orm_would(values) -> list:
+    """Apply the conversions the ORM applies to these columns (SQLite returns datetimes as
+    text): what Answer.from_db expects."""
+    converted = []
+    for name, value in zip(VOTE_TARGET_FIELDS, values, strict=True):
+        column = Answer._meta.get_field(name).cached_col
+        for convert in connection.ops.get_db_converters(column) + column.get_db_converters(
+            connection
+        ):
+            value = convert(value, column, connection)
+        converted.append(value)
+    return converted
 
 
 def voting_refusal(user, answer: Answer) -> str:
