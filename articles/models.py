@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -18,12 +18,10 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
 
     def for_home(self):
-        """Published articles, newest first, with their question and answer counts."""
+        """Published articles, newest first, with their number of questions."""
         return (
             self.published()
-            .annotate(
-                question_count=Count("questions"), answer_count=Sum("questions__answer_count")
-            )
+            .annotate(question_count=Count("questions", distinct=True))
             .order_by("-published_at", "-id")
         )
 
@@ -162,6 +160,3 @@ class Question(models.Model):
 
     def __str__(self):
         return self.text
-
-    def get_absolute_url(self):
-        return reverse("forum:question", kwargs={"slug": self.article.slug, "question": self.slug})

@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 
-from .models import Article, Question
+from .models import Article
 
 
 class CanonicalSitemap(Sitemap):
@@ -28,17 +28,3 @@ class ArticleSitemap(CanonicalSitemap):
 
     def lastmod(self, article):
         return article.updated_at
-
-
-class QuestionSitemap(CanonicalSitemap):
-    changefreq = "hourly"
-
-    def items(self):
-        return (
-            Question.objects.filter(article__in=Article.objects.published())
-            .select_related("article")
-            .order_by("id")
-        )
-
-
-sitemaps = {"articles": ArticleSitemap, "questions": QuestionSitemap}

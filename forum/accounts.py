@@ -46,11 +46,6 @@ class AccountAdapter(DefaultAccountAdapter):
         )
 
 
-def has_verified_email(user) -> bool:
-    """Posting needs a confirmed address; reading does not."""
-    return user.is_authenticated and EmailAddress.objects.filter(user=user, verified=True).exists()
-
-
 def anonymise_member(*, user: User) -> None:
     """Delete an account the way the site promises: the person's data goes, their
     answers stay signed "[deleted account]", votes and the moderation log stay."""

@@ -1,4 +1,7 @@
-"""Writing answers: who may post, and the workflows that post, edit and delete."""
+"""Writing answers: the workflows that post, edit and delete.
+
+``check_*`` asks the rulebook (forum.rules) for the person acting, then calls
+``do_*``, which only makes the change, inside a transaction."""
 
 import uuid
 
@@ -6,32 +9,45 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from articles.models import Question
 
-from .accounts import has_verified_email
 from .markdown import RENDERER_VERSION, render_markdown
 from .models import Answer, Revision, User
+from .rules import answering_refusal, deleting_refusal, editing_refusal, replying_refusal
 
 
-def posting_refusal(user, question: Question) -> str:
-    """Why ``user`` cannot answer on ``question`` right now, or "" if they can."""
-    if question.state == Question.State.LOCKED:
-        return _("This discussion is locked: answers can be read but not added.")
-    if question.state == Question.State.CLOSED or question.article.is_closed:
-        return _("This discussion is closed.")
-    if not user.is_authenticated:
-        return _("Sign in to answer.")
-    if not has_verified_email(user):
-        return _("Confirm your e-mail address to answer: follow the link we sent you.")
-    return user.sanction_refusal()
+def check_post_answer(
+    *,
+    author: User,
+    question: Question,
+    body: str,
+    parent: Answer | None = None,
+    idempotency_key: uuid.UUID | None = None,
+) -> tuple[Answer, bool]:
+    """Post an answer or a reply if the rulebook lets ``author`` do it; else PermissionDenied."""
+    refusal = replying_refusal(author, parent) if parent else answering_refusal(author, question)
+    if refusal:
+        raise PermissionDenied(refusal)
+    return do_post_answer(
+        author=author,
+        question=question,
+        body=body,
+        parent=parent,
+        idempotency_key=idempotency_key,
+    )
 
 
-def check_can_post(user, question: Question) -> None:
-    reason = posting_refusal(user, question)
-    if reason:
-        raise PermissionDenied(reason)
+def check_edit_answer(*, answer: Answer, editor: User, body: str) -> Answer:
+    if refusal := editing_refusal(editor, answer):
+        raise PermissionDenied(refusal)
+    return do_edit_answer(answer=answer, editor=editor, body=body)
+
+
+def check_delete_answer(*, answer: Answer, author: User) -> Answer:
+    if refusal := deleting_refusal(author, answer):
+        raise PermissionDenied(refusal)
+    return do_delete_answer(answer=answer)
 
 
 def do_post_answer(
@@ -98,13 +114,16 @@ def do_edit_answer(*, answer: Answer, editor: User, body: str) -> Answer:
 
 
 def do_delete_answer(*, answer: Answer) -> Answer:
-    """The author takes an answer back; it stays in the tree as a tombstone."""
+    """The author takes an answer back; it stays in the tree as a tombstone.
+
+    Each step is a conditional update, so two deletes at once count one answer less once."""
     with transaction.atomic():
-        was_published = answer.status == Answer.Status.PUBLISHED
-        answer.status = Answer.Status.DELETED
-        answer.save(update_fields=["status"])
-        if was_published:
+        mine = Answer.objects.filter(pk=answer.pk)
+        if mine.filter(status=Answer.Status.PUBLISHED).update(status=Answer.Status.DELETED):
             Question.objects.filter(pk=answer.question_id).update(
                 answer_count=F("answer_count") - 1
             )
+        else:
+            mine.filter(status=Answer.Status.PENDING).update(status=Answer.Status.DELETED)
+    answer.status = Answer.Status.DELETED
     return answer

@@ -1,18 +1,18 @@
 from django.urls import path
 
-from . import views
+from .views import members, threads, votes, writing
 
 app_name = "forum"
 
 urlpatterns = [
-    path("articles/<slug:slug>/<slug:question>/", views.question_page, name="question"),
-    path("articles/<slug:slug>/<slug:question>/answer/", views.post_answer, name="post_answer"),
-    path("a/<int:pk>/", views.answer_detail, name="answer"),
-    path("a/<int:pk>/reply/", views.reply, name="reply"),
-    path("a/<int:pk>/edit/", views.edit, name="edit"),
-    path("a/<int:pk>/delete/", views.delete, name="delete"),
-    path("a/<int:pk>/history/", views.history, name="history"),
-    path("a/<int:pk>/vote/", views.vote, name="vote"),
-    path("preview/", views.preview, name="preview"),
-    path("members/<str:username>/", views.member, name="member"),
+    path("articles/<slug:slug>/<slug:question>/", threads.question_page, name="question"),
+    path("articles/<slug:slug>/<slug:question>/answer/", writing.post_answer, name="post_answer"),
+    path("a/<int:pk>/", threads.answer_detail, name="answer"),
+    path("a/<int:pk>/reply/", writing.reply, name="reply"),
+    path("a/<int:pk>/edit/", writing.edit, name="edit"),
+    path("a/<int:pk>/delete/", writing.delete, name="delete"),
+    path("a/<int:pk>/history/", writing.history, name="history"),
+    path("a/<int:pk>/vote/", votes.vote, name="vote"),
+    path("preview/", writing.preview, name="preview"),
+    path("members/<str:username>/", members.member, name="member"),
 ]

@@ -1,13 +1,13 @@
-"""Members of the site and, later, the discussion domain."""
+"""Members of the site and the discussion domain: answers, votes, revisions, visits.
 
-from django.conf import settings
+Who may see or do what with these is decided in forum.rules, not here."""
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 DELETED_MEMBER_NAME = _("[deleted account]")
@@ -52,36 +52,8 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return str(DELETED_MEMBER_NAME) if self.is_anonymised else self.username
 
-    def is_suspended(self) -> bool:
-        return self.suspended_until is not None and timezone.now() < self.suspended_until
-
-    def sanction_refusal(self) -> str:
-        """Why a moderator's sanction keeps this member from taking part, or "" if none does."""
-        if self.banned:
-            message = gettext("Your account is banned: you can read, but no longer answer or vote.")
-        elif self.is_suspended():
-            until = formats.date_format(timezone.localtime(self.suspended_until), "DATETIME_FORMAT")
-            message = gettext(
-                "Your account is suspended until %(until)s: until then you can read, "
-                "but not answer or vote."
-            ) % {"until": until}
-        else:
-            return ""
-        if self.sanction_reason:
-            message += " " + gettext("Reason: %(reason)s") % {"reason": self.sanction_reason}
-        return message
-
 
 _ROOTS = ["question", "depth", "-pinned"]  # top-level answers of a question, pinned first
-
-
-class AnswerQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """What a viewer may see in a thread: published answers, tombstones, own pending ones."""
-        shown = models.Q(status__in=Answer.PUBLIC_STATUSES)
-        if user.is_authenticated:
-            shown |= models.Q(status=Answer.Status.PENDING, author=user)
-        return self.filter(shown)
 
 
 class Answer(models.Model):
@@ -134,8 +106,6 @@ class Answer(models.Model):
     # A double submit of the same form carries the same key and creates nothing new.
     idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
 
-    objects = AnswerQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
@@ -173,43 +143,9 @@ class Answer(models.Model):
     def get_absolute_url(self):
         return reverse("forum:answer", kwargs={"pk": self.pk})
 
-    def is_visible_to(self, user) -> bool:
-        """The rule of AnswerQuerySet.visible_to, for one answer already loaded."""
-        if self.status in self.PUBLIC_STATUSES:
-            return True
-        return self.status == self.Status.PENDING and user.pk == self.author_id
-
     @property
     def is_tombstone(self) -> bool:
         return self.status in self.TOMBSTONE_STATUSES
-
-    def is_score_hidden_from(self, user) -> bool:
-        """Young answers hide their score so the first votes do not herd the rest."""
-        if user.is_authenticated and user.pk == self.author_id:
-            return False
-        return timezone.now() < self.created_at + settings.SCORE_HIDDEN_FOR
-
-    def edit_deadline(self):
-        """Editable for EDIT_WINDOW, or up to EDIT_WINDOW_UNANSWERED while nobody has replied."""
-        window = settings.ANSWER_EDIT_WINDOW
-        if self.reply_count == 0:
-            window = max(window, settings.ANSWER_EDIT_WINDOW_UNANSWERED)
-        return self.created_at + window
-
-    def can_edit(self, user) -> bool:
-        return (
-            user.is_authenticated
-            and user.pk == self.author_id
-            and self.status in (self.Status.PUBLISHED, self.Status.PENDING)
-            and timezone.now() < self.edit_deadline()
-        )
-
-    def can_delete(self, user) -> bool:
-        return (
-            user.is_authenticated
-            and user.pk == self.author_id
-            and self.status in (self.Status.PUBLISHED, self.Status.PENDING)
-        )
 
 
 class Vote(models.Model):

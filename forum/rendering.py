@@ -8,6 +8,7 @@ and the old markup is never served again. A page of 1,000 answers is then one
 """
 
 import hashlib
+from dataclasses import astuple
 
 from django.core.cache import cache
 from django.template.loader import get_template
@@ -18,8 +19,10 @@ from .threads import Node
 
 NODE_TEMPLATE = "forum/question.html#node"
 # Cached answers are shared between readers, so they carry this in place of the
-# reader's CSRF token, which render_nodes puts back for each page.
-CSRF_PLACEHOLDER = "__csrf_token__"
+# reader's CSRF token, which render_nodes puts back for each page. It is markup that
+# no user text can produce (pseudonyms are escaped, answers go through Markdown with
+# HTML off and an allow-list), so the substitution never touches what people wrote.
+CSRF_PLACEHOLDER = mark_safe("<csrf-token>")
 NODE_CACHE_SECONDS = 60 * 60 * 24  # unused keys age out; changed answers get new keys
 
 
@@ -30,20 +33,16 @@ def _node_key(node: Node, shared: tuple) -> str:
         node.author_name, a.upvotes, a.downvotes, a.pinned, a.featured, a.created_at,
         node.depth, node.indent, node.reply_to if node.shows_reply_to else "",
         node.descendant_count, node.opens, node.closing, node.continue_link, node.is_new,
-        node.can_edit, node.can_delete, node.is_focus,
-        node.can_vote, node.my_vote, node.score_hidden,
-        *shared,
+        node.is_focus, *astuple(node.viewer), *shared,
     )  # fmt: skip
     return "node:" + hashlib.blake2b(repr(facts).encode(), digest_size=16).hexdigest()
 
 
-def render_nodes(
-    nodes: list[Node], *, answer_url_prefix: str, can_reply: bool, csrf_token: str
-) -> SafeString:
+def render_nodes(nodes: list[Node], *, answer_url_prefix: str, csrf_token: str) -> SafeString:
     """The list items of a thread, from the cache where possible."""
     if not nodes:
         return mark_safe("")
-    shared = (get_language(), answer_url_prefix, can_reply)
+    shared = (get_language(), answer_url_prefix)
     keys = [_node_key(node, shared) for node in nodes]
     found = cache.get_many(keys)
     missing = {}
@@ -56,7 +55,6 @@ def render_nodes(
             {
                 "node": node,
                 "answer_url_prefix": answer_url_prefix,
-                "can_reply": can_reply,
                 "csrf_placeholder": CSRF_PLACEHOLDER,
             }
         )

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -132,6 +133,12 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "forum.urls"
+# A question's page is its discussion, which the site (not the articles app) serves.
+ABSOLUTE_URL_OVERRIDES = {
+    "articles.question": lambda question: reverse(
+        "forum:question", kwargs={"slug": question.article.slug, "question": question.slug}
+    ),
+}
 WSGI_APPLICATION = "forum.wsgi.application"
 AUTH_USER_MODEL = "forum.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -4,12 +4,11 @@ the tree in memory, sort siblings, and flatten it for a template that never recu
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.conf import settings
 from django.db.models import OuterRef, Subquery
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Answer, User
+from .rules import ViewerFacts, visible_answers, visible_scores
 
 MAX_INDENT = 6  # deeper replies stand at this level, saying whom they answer
 MAX_DEPTH_SHOWN = 12  # past this, "continue this thread" opens the permalink
@@ -71,13 +70,9 @@ class Node:
     opens: bool = False
     closing: str = ""  # markup that closes this item and the lists that end with it
     continue_link: bool = False
-    # What this viewer may do here, filled by the view:
-    can_edit: bool = False
-    can_delete: bool = False
+    # What this viewer may do here (forum.rules.hydrate), filled by the view:
+    viewer: ViewerFacts = field(default_factory=ViewerFacts)
     is_focus: bool = False
-    can_vote: bool = False  # shows the vote buttons (not on one's own answers)
-    my_vote: int = 0
-    score_hidden: bool = False
 
     @property
     def reply_to(self) -> str:
@@ -188,7 +183,7 @@ def load_thread_page(
     _label, order, _key, _reverse = SORTS[sort]
     # Whole rows: deferring the Markdown source (unused here) measured slower, as
     # Django then builds each answer through its deferred-fields path.
-    visible = Answer.objects.visible_to(viewer)
+    visible = Answer.objects.filter(visible_answers(viewer))
     start = (number - 1) * per_page
     roots = list(
         visible.filter(question=question, depth=0).order_by(*order)[start : start + per_page + 1]
@@ -228,7 +223,8 @@ class AnswerContext:
 
 def load_answer_context(answer: Answer, *, viewer, sort: str = DEFAULT_SORT) -> AnswerContext:
     """An answer with its ancestors (for the breadcrumb) and its whole subtree: two queries."""
-    thread = {a.pk: a for a in Answer.objects.visible_to(viewer).filter(root_id=answer.root_id)}
+    same_thread = Answer.objects.filter(visible_answers(viewer), root_id=answer.root_id)
+    thread = {a.pk: a for a in same_thread}
     thread[answer.pk] = answer
     names = author_names(thread.values())
     ancestors = []
@@ -246,12 +242,11 @@ def load_answer_context(answer: Answer, *, viewer, sort: str = DEFAULT_SORT) -> 
 def with_most_appreciated(questions) -> list:
     """The questions, each with ``top_answer``: its best-ranked answer that has upvotes and
     a visible score, or None. Two queries whatever the number of answers."""
-    old_enough = timezone.now() - settings.SCORE_HIDDEN_FOR
     best = Answer.objects.filter(
+        visible_scores(),
         question=OuterRef("pk"),
         status=Answer.Status.PUBLISHED,
         upvotes__gt=0,
-        created_at__lte=old_enough,
     ).order_by("-rank_best", "-id")
     questions = list(questions.annotate(top_answer_id=Subquery(best.values("pk")[:1])))
     wanted = [q.top_answer_id for q in questions if q.top_answer_id]

@@ -1,3 +1,7 @@
+"""The site's addresses. The site composes the articles app (what is published) with the
+discussion (what readers say), so every page address is declared here or in
+forum.discussion_urls."""
+
 from allauth.account.decorators import secure_admin_login
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
@@ -5,18 +9,22 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from articles.sitemaps import sitemaps
-from articles.views import robots_txt
-from forum.accounts import delete_account
-from forum.views import healthz
+from .accounts import delete_account
+from .sitemaps import sitemaps
+from .views import articles, site
 
 # The admin signs in through allauth, with its rate limits and MFA.
 admin.site.login = secure_admin_login(admin.site.login)
 
+article_patterns = [
+    path("", articles.home, name="home"),
+    path("articles/<slug:slug>/", articles.article_page, name="article"),
+]
+
 urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
-    path("robots.txt", robots_txt, name="robots"),
-    path("healthz", healthz, name="healthz"),
+    path("robots.txt", site.robots_txt, name="robots"),
+    path("healthz", site.healthz, name="healthz"),
 ]
 
 # French is the default and has no prefix; English lives under /en/.
@@ -27,10 +35,10 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("accounts/delete/", delete_account, name="account_delete"),
     path("accounts/", include("allauth.urls")),
-    path("", include("articles.urls")),
+    path("", include((article_patterns, "articles"))),
     path("", include("forum.discussion_urls")),
     prefix_default_language=False,
 )
 
-handler403 = "forum.views.permission_denied"
-handler429 = "forum.views.too_many_requests"
+handler403 = "forum.views.site.permission_denied"
+handler429 = "forum.views.site.too_many_requests"

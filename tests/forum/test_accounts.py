@@ -7,9 +7,9 @@ from allauth.account.models import EmailAddress
 from bs4 import BeautifulSoup
 from django.urls import reverse
 
-from forum.accounts import has_verified_email
 from forum.answers import do_post_answer
 from forum.models import Answer, User
+from forum.rules import has_verified_email
 
 LINK = re.compile(r"https?://\S+/accounts/confirm-email/\S+")
 

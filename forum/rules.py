@@ -1,0 +1,251 @@
+"""The rulebook: who may see and do what in a discussion.
+
+Every rule is written here once, as a predicate that takes the person and the
+object. A ``*_refusal`` predicate returns the sentence the person is shown, or
+"" when they may go ahead. Views, templates (through :func:`hydrate`) and the
+write workflows all ask these functions; nothing else decides.
+
+Two rules are restated in SQL because whole pages are filtered by them:
+:func:`visible_answers` (``may_see``) and :func:`visible_scores` (``score_visible``).
+tests/forum/test_rules.py runs both forms over the same matrix of states and
+fails when they disagree. Adding a state or a sanction is a change here plus
+its rows in that matrix.
+"""
+
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.db.models import Q
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from articles.models import Question
+
+from .models import Answer, User, Vote
+
+# --- The discussion --------------------------------------------------------
+
+
+def discussion_refusal(question: Question) -> str:
+    """Why this question's discussion takes nothing new (answers, replies, votes), or ""."""
+    if question.state == Question.State.LOCKED:
+        return _("This discussion is locked: answers can be read but not added.")
+    if question.state == Question.State.CLOSED or question.article.is_closed:
+        return _("This discussion is closed.")
+    return ""
+
+
+def reply_target_refusal(answer: Answer) -> str:
+    """Why nobody can reply to this answer, whoever they are, or ""."""
+    if answer.is_tombstone:
+        return _("You cannot reply to an answer that was deleted or removed.")
+    if answer.status != Answer.Status.PUBLISHED:
+        return _("You can reply once this answer is published.")
+    return discussion_refusal(answer.question)
+
+
+def vote_target_refusal(answer: Answer) -> str:
+    """Why nobody can vote on this answer, whoever they are, or ""."""
+    if answer.status != Answer.Status.PUBLISHED:
+        return _("Only published answers can be voted on.")
+    if discussion_refusal(answer.question):
+        return _("This discussion is locked or closed: votes are closed too.")
+    return ""
+
+
+# --- The member -------------------------------------------------------------
+
+
+def has_verified_email(user) -> bool:
+    """Taking part needs a confirmed address; reading does not."""
+    if not user.is_authenticated:
+        return False
+    if hasattr(user, "_has_verified_email"):  # read with something else: see below
+        return user._has_verified_email
+    return EmailAddress.objects.filter(user=user, verified=True).exists()
+
+
+def remember_verified(user, verified: bool) -> None:
+    """For this request's member: whether they have a verified address, already read with
+    something else (the vote's one read), so the rules need not ask again."""
+    user._has_verified_email = verified
+
+
+def sanction_refusal(user: User) -> str:
+    """Why a moderator's sanction keeps this member from taking part, or ""."""
+    if user.banned:
+        message = _("Your account is banned: you can read, but no longer answer or vote.")
+    elif user.suspended_until is not None and timezone.now() < user.suspended_until:
+        until = formats.date_format(timezone.localtime(user.suspended_until), "DATETIME_FORMAT")
+        message = _(
+            "Your account is suspended until %(until)s: until then you can read, "
+            "but not answer or vote."
+        ) % {"until": until}
+    else:
+        return ""
+    if user.sanction_reason:
+        message += " " + _("Reason: %(reason)s") % {"reason": user.sanction_reason}
+    return message
+
+
+def _member_refusal(user, *, sign_in: str, confirm: str) -> str:
+    if not user.is_authenticated:
+        return sign_in
+    if not has_verified_email(user):
+        return confirm
+    return sanction_refusal(user)
+
+
+# --- What a person may see and do ---------------------------------------------
+
+
+def may_see(user, answer: Answer) -> bool:
+    """Published answers and tombstones are public; a pending one only to its author."""
+    if answer.status in Answer.PUBLIC_STATUSES:
+        return True
+    return answer.status == Answer.Status.PENDING and user.pk == answer.author_id
+
+
+def visible_answers(user) -> Q:
+    """``may_see`` as a filter on answers, for whole pages."""
+    shown = Q(status__in=Answer.PUBLIC_STATUSES)
+    if user.is_authenticated:
+        shown |= Q(status=Answer.Status.PENDING, author=user)
+    return shown
+
+
+def answering_refusal(user, question: Question) -> str:
+    """Why ``user`` cannot answer ``question`` now, or ""."""
+    return discussion_refusal(question) or _member_refusal(
+        user,
+        sign_in=_("Sign in to answer."),
+        confirm=_("Confirm your e-mail address to answer: follow the link we sent you."),
+    )
+
+
+def replying_refusal(user, answer: Answer) -> str:
+    """Why ``user`` cannot reply to ``answer`` now, or ""."""
+    return reply_target_refusal(answer) or _member_refusal(
+        user,
+        sign_in=_("Sign in to reply."),
+        confirm=_("Confirm your e-mail address to answer: follow the link we sent you."),
+    )
+
+
+def edit_deadline(answer: Answer):
+    """Editable for EDIT_WINDOW, or up to EDIT_WINDOW_UNANSWERED while nobody has replied."""
+    window = settings.ANSWER_EDIT_WINDOW
+    if answer.reply_count == 0:
+        window = max(window, settings.ANSWER_EDIT_WINDOW_UNANSWERED)
+    return answer.created_at + window
+
+
+def _authorship_refusal(user, answer: Answer) -> str:
+    if not user.is_authenticated or user.pk != answer.author_id:
+        return _("Only the author can change this answer.")
+    if answer.status not in (Answer.Status.PUBLISHED, Answer.Status.PENDING):
+        return _("This answer was deleted or removed: it can no longer be changed.")
+    return ""
+
+
+def editing_refusal(user, answer: Answer) -> str:
+    """Why ``user`` cannot edit ``answer``, or ""."""
+    if refusal := _authorship_refusal(user, answer):
+        return refusal
+    if timezone.now() >= edit_deadline(answer):
+        return _("This answer can no longer be edited.")
+    if answer.question.state == Question.State.LOCKED:
+        return _("This discussion is locked: answers can be read but not added.")
+    return sanction_refusal(user)
+
+
+def deleting_refusal(user, answer: Answer) -> str:
+    """Why ``user`` cannot delete ``answer``, or "". Taking one's words back stays possible
+    when the discussion is locked or the member sanctioned."""
+    return _authorship_refusal(user, answer)
+
+
+def voting_refusal(user, answer: Answer) -> str:
+    """Why ``user`` cannot vote on ``answer``, or ""."""
+    if not user.is_authenticated:
+        return _("Sign in to vote.")
+    if user.pk == answer.author_id:
+        return _("You cannot vote on your own answer.")
+    return vote_target_refusal(answer) or _member_refusal(
+        user,
+        sign_in="",
+        confirm=_("Confirm your e-mail address to vote: follow the link we sent you."),
+    )
+
+
+def flagging_refusal(user, answer: Answer) -> str:
+    """Why ``user`` cannot flag ``answer``, or "" (the flags themselves come with moderation)."""
+    if not user.is_authenticated:
+        return _("Sign in to flag an answer.")
+    if user.pk == answer.author_id:
+        return _("You cannot flag your own answer.")
+    if answer.status != Answer.Status.PUBLISHED:
+        return _("Only published answers can be flagged.")
+    if answer.question.state == Question.State.LOCKED:
+        return _("This discussion is locked: answers can be read but not added.")
+    return _member_refusal(
+        user,
+        sign_in="",
+        confirm=_("Confirm your e-mail address to flag: follow the link we sent you."),
+    )
+
+
+def score_visible(user, answer: Answer) -> bool:
+    """Young answers hide their score so the first votes do not herd the rest; their author
+    always sees it."""
+    if user.is_authenticated and user.pk == answer.author_id:
+        return True
+    return answer.created_at + settings.SCORE_HIDDEN_FOR <= timezone.now()
+
+
+def visible_scores() -> Q:
+    """``score_visible`` for everyone who is not the author, as a filter on answers."""
+    return Q(created_at__lte=timezone.now() - settings.SCORE_HIDDEN_FOR)
+
+
+# --- The viewer's facts for a page ----------------------------------------------
+
+
+@dataclass
+class ViewerFacts:
+    """What one viewer may do with one answer, as the page shows it."""
+
+    can_edit: bool = False
+    can_delete: bool = False
+    can_reply: bool = False  # the link shows; the form then asks about the member
+    can_vote: bool = False  # the buttons show: not on one's own or unvotable answers
+    my_vote: int = 0
+    score_hidden: bool = False
+
+
+def hydrate(user, question: Question, answers) -> dict[int, ViewerFacts]:
+    """The viewer's facts for every answer of a page, in at most one query (their votes).
+
+    What shows is what the rules allow anyone in the viewer's shoes: a reader sees the
+    reply link and the vote buttons, and signing in then tells them what applies."""
+    answers = list(answers)
+    my_votes = {}
+    if user.is_authenticated and answers:
+        # By question rather than by answer ids: a member votes on a few answers, and a
+        # page may show a thousand.
+        votes = Vote.objects.filter(user=user, answer__question=question)
+        my_votes = dict(votes.values_list("answer_id", "value"))
+    facts = {}
+    for answer in answers:
+        answer.question = question  # one question for the page: no query per answer
+        own = user.is_authenticated and user.pk == answer.author_id
+        facts[answer.pk] = ViewerFacts(
+            can_edit=own and not editing_refusal(user, answer),
+            can_delete=own and not deleting_refusal(user, answer),
+            can_reply=not reply_target_refusal(answer),
+            can_vote=not own and not vote_target_refusal(answer),
+            my_vote=my_votes.get(answer.pk, 0),
+            score_hidden=not score_visible(user, answer),
+        )
+    return facts

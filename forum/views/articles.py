@@ -1,0 +1,26 @@
+"""The pages that show articles with their discussions, composed here: the articles
+app publishes the article, the forum adds what readers said."""
+
+from django.db.models import Sum
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from articles.models import Article
+
+from ..threads import with_most_appreciated
+from .access import access_article
+
+
+@require_GET
+def home(request):
+    """Published articles, newest first, each with how many answers its questions have."""
+    articles = Article.objects.for_home().annotate(answer_count=Sum("questions__answer_count"))
+    return render(request, "forum/home.html", {"articles": articles})
+
+
+@require_GET
+def article_page(request, slug):
+    """The article, then its questions, each with its most appreciated answer."""
+    article = access_article(slug)
+    questions = with_most_appreciated(article.questions.all())
+    return render(request, "forum/article.html", {"article": article, "questions": questions})

@@ -1,0 +1,49 @@
+"""Site plumbing: health check, robots.txt, and the pages of refusals and errors."""
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET
+
+DEFAULT_RETRY_AFTER = 60  # seconds; allauth's limits do not say when they reset
+
+
+def too_many_requests(request, exception=None, *, retry_after: int = DEFAULT_RETRY_AFTER):
+    """The readable 429 page, used by allauth's rate limits and by ours."""
+    response = render(request, "429.html", {"retry_after": retry_after}, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def permission_denied(request, exception=None):
+    """The readable 403 page: why, and a way back to where the reader was."""
+    context = {"exception": exception, "back_url": referring_page(request)}
+    return render(request, "403.html", context, status=403)
+
+
+def referring_page(request) -> str:
+    """The page of this site the request came from (its Referer), or ""."""
+    referer = request.headers.get("referer", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return referer.split("#", 1)[0]
+    return ""
+
+
+@require_GET
+def healthz(request):
+    """For load balancers: the process answers. Touches neither database nor cache."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /accounts/",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

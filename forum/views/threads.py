@@ -1,0 +1,138 @@
+"""Reading a discussion: the question page and an answer's permalink."""
+
+from django.conf import settings
+from django.http import Http404
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from ..forms import AnswerForm
+from ..models import QuestionVisit
+from ..rendering import render_nodes
+from ..rules import answering_refusal, hydrate
+from ..threads import DEFAULT_SORT, SORTS, load_answer_context, load_thread_page, sort_choices
+from .access import access_answer, access_question
+
+SORT_COOKIE = "answer_sort"
+SORT_COOKIE_AGE = 60 * 60 * 24 * 365
+MAX_PAGE = 10_000  # far past any real discussion; larger offsets overflow the database
+
+
+def answer_url_prefix() -> str:
+    """ "/a/" (or "/en/a/"): built once per page instead of a reverse() per answer."""
+    return reverse("forum:answer", kwargs={"pk": 0})[: -len("0/")]
+
+
+def thread_context(request, question, nodes, *, focus_id=None, **extra):
+    """What every page that shows answers needs, with the answers already rendered."""
+    facts = hydrate(request.user, question, [node.answer for node in nodes])
+    for node in nodes:
+        node.viewer = facts[node.answer.pk]
+        node.is_focus = node.answer.pk == focus_id
+    prefix = answer_url_prefix()
+    rendered = render_nodes(nodes, answer_url_prefix=prefix, csrf_token=get_token(request))
+    return {
+        "article": question.article,
+        "question": question,
+        "answer_url_prefix": prefix,
+        "rendered_nodes": rendered,
+        "has_nodes": bool(nodes),
+        "sort_choices": sort_choices(),
+        **extra,
+    }
+
+
+def answer_form_context(request, question, *, parent=None, form=None, refusal="", **extra):
+    """The answer form (or the reason it is not offered) for a question or a reply."""
+    refusal = refusal or answering_refusal(request.user, question)
+    if parent is not None:
+        post_url = reverse("forum:reply", kwargs={"pk": parent.pk})
+    else:
+        post_url = reverse(
+            "forum:post_answer", kwargs={"slug": question.article.slug, "question": question.slug}
+        )
+    return {
+        "refusal": refusal,
+        "form": form or (None if refusal else AnswerForm()),
+        "post_url": post_url,
+        "parent": parent,
+        **extra,
+    }
+
+
+def _chosen_sort(request) -> tuple[str, bool]:
+    """The sort asked for in the URL (then remembered), else the remembered one."""
+    asked = request.GET.get("sort")
+    if asked in SORTS:
+        return asked, True
+    remembered = request.COOKIES.get(SORT_COOKIE)
+    return (remembered if remembered in SORTS else DEFAULT_SORT), False
+
+
+def _page_number(request) -> int:
+    raw = request.GET.get("page", "1")
+    # isascii: "²" is a digit to str.isdigit but not to int().
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
+        raise Http404(_("There is no such page."))
+    return int(raw)
+
+
+def _last_visit(request, question):
+    """When this member last read the question; records this visit.
+
+    An upsert, so two first visits at once (two tabs) both succeed."""
+    if not request.user.is_authenticated:
+        return None
+    visits = QuestionVisit.objects.filter(user=request.user, question=question)
+    seen_at = visits.values_list("seen_at", flat=True).first()
+    QuestionVisit.objects.bulk_create(
+        [QuestionVisit(user=request.user, question=question, seen_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["user", "question"],
+        update_fields=["seen_at"],
+    )
+    return seen_at
+
+
+@require_GET
+def question_page(request, slug, question):
+    question = access_question(slug, question)
+    sort, remember = _chosen_sort(request)
+    number = _page_number(request)
+    loading_more = request.htmx and number > 1
+    thread = load_thread_page(
+        question,
+        viewer=request.user,
+        sort=sort,
+        number=number,
+        per_page=settings.ANSWERS_PER_PAGE,
+        seen_at=None if loading_more else _last_visit(request, question),
+    )
+    context = thread_context(request, question, thread.nodes, thread=thread)
+    if loading_more:
+        return render(request, "forum/question.html#thread-page", context)
+    context |= answer_form_context(request, question)
+    response = render(request, "forum/question.html", context)
+    if remember:
+        response.set_cookie(SORT_COOKIE, sort, max_age=SORT_COOKIE_AGE, samesite="Lax")
+    return response
+
+
+@require_GET
+def answer_detail(request, pk):
+    """The permalink: an answer with its ancestors and all its replies."""
+    answer = access_answer(request, pk)
+    sort, _remember = _chosen_sort(request)
+    found = load_answer_context(answer, viewer=request.user, sort=sort)
+    context = thread_context(
+        request,
+        answer.question,
+        found.nodes,
+        answer=answer,
+        ancestors=found.ancestors,
+        focus_id=answer.pk,
+    )
+    return render(request, "forum/answer.html", context)

@@ -1,0 +1,82 @@
+"""Voting on an answer: the hot path, kept lean (see forum.voting)."""
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from .. import ratelimit
+from ..rules import score_visible, voting_refusal
+from ..voting import do_set_vote, vote_of
+from .access import access_vote_target
+from .site import referring_page, too_many_requests
+from .threads import answer_url_prefix
+from .writing import in_context
+
+
+def _back_to(request, answer) -> str:
+    """The page the vote was cast from (same site only), scrolled to the answer."""
+    if page := referring_page(request):
+        return f"{page}#a{answer.pk}"
+    return in_context(answer)
+
+
+def _rate_limited(request) -> int | None:
+    return ratelimit.hit(
+        ("vote-member", str(request.user.pk), settings.RATE_LIMIT_VOTE_MEMBER),
+        ("vote-ip", ratelimit.client_ip(request), settings.RATE_LIMIT_VOTE_IP),
+    )
+
+
+@require_POST
+def vote(request, pk):
+    """Set the member's vote on an answer to +1, 0 or -1 (never a toggle)."""
+    answer = access_vote_target(request, pk)
+    if not request.user.is_authenticated:
+        if request.htmx:
+            return HttpResponseClientRedirect(reverse("account_login") + "?next=" + request.path)
+        return redirect_to_login(in_context(answer))
+    raw = request.POST.get("value", "")
+    if raw not in {"1", "0", "-1"}:
+        return HttpResponseBadRequest(_("A vote is 1, 0 or -1."))
+    value = int(raw)
+    refusal = voting_refusal(request.user, answer)
+    retry_after = None if refusal else _rate_limited(request)
+    if refusal and not request.htmx:
+        raise PermissionDenied(refusal)
+    if retry_after and not request.htmx:
+        return too_many_requests(request, retry_after=retry_after)
+    status, error = 200, ""
+    if refusal:
+        status, error = 403, refusal
+    elif retry_after:
+        status = 429
+        error = _("You are voting too often. Please wait %(seconds)s seconds.") % {
+            "seconds": retry_after
+        }
+    else:
+        answer = do_set_vote(voter=request.user, answer=answer, value=value)
+    if not request.htmx:
+        return redirect(_back_to(request, answer))
+    context = {
+        "answer": answer,
+        "my_vote": value if status == 200 else vote_of(request.user, answer),
+        "can_vote": answer.author_id != request.user.pk,
+        "score_hidden": not score_visible(request.user, answer),
+        "answer_url_prefix": answer_url_prefix(),
+        "csrf_value": get_token(request),
+        "vote_error": error,
+    }
+    # The widget needs no context processor (its CSRF token is passed in).
+    widget = render_to_string("forum/question.html#vote", context)
+    response = HttpResponse(widget, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
