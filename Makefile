@@ -27,7 +27,7 @@ FIND_PYTHON = for c in $${PYTHON:-} python3.14 python3.13 python3.12 python3 \
 help:
 	@echo "make run      serve the site on http://127.0.0.1:$(PORT) (SQLite)"
 	@echo "make test     run the whole test suite"
-	@echo "make lint     ruff, migrations check, deploy check"
+	@echo "make lint     ruff, migrations check, deploy check, French catalogue check"
 	@echo "make serve    gunicorn with production settings"
 	@echo "make bench    benchmarks, printed as JSON"
 	@echo "make demo     fill the shipped article with demo members and answers"
@@ -50,9 +50,10 @@ run: venv
 test: venv
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# The same suite on PostgreSQL, browser tests required.
+# The same suite on PostgreSQL, browser and Redis tests required.
 test-postgres: venv
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/agora} REQUIRE_BROWSER=1 \
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/agora} \
+	  REQUIRE_BROWSER=1 REQUIRE_REDIS=1 \
 	  $(BIN)/pytest $(PYTEST_ARGS)
 
 # Production-like variables, so `check --deploy` judges what production runs.
@@ -64,6 +65,7 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
+	$(BIN)/python bin/check_messages.py
 
 format: venv
 	$(BIN)/ruff format .
@@ -76,6 +78,7 @@ serve: venv
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/gunicorn forum.wsgi --bind 127.0.0.1:$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
 
+# bin/check_messages.py (in `make lint`) runs the same makemessages on a copy.
 messages: venv
 	$(BIN)/python manage.py makemessages --locale fr --no-obsolete --add-location file --ignore '.venv/*'
 	$(BIN)/python manage.py compilemessages --locale fr --ignore '.venv/*'

@@ -18,6 +18,8 @@ def parse_rate(rate: str) -> tuple[int, int]:
     """ "10/600" -> (10 requests, per 600 seconds)."""
     try:
         count, seconds = (int(part) for part in rate.split("/"))
+        if count < 1 or seconds < 1:  # a window of 0 seconds would divide by zero
+            raise ValueError(rate)
     except ValueError:
         raise ImproperlyConfigured(f"A rate limit reads 'count/seconds', not {rate!r}") from None
     return count, seconds

@@ -7,6 +7,7 @@ local-memory cache, e-mail printed to the console. Production sets
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -48,6 +49,42 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be an integer: {raw!r}") from None
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """Read one of a fixed set of values, spelled exactly."""
+    value = os.environ.get(name, default)
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}: {value!r}")
+    return value
+
+
+def env_rate(name: str, default: str) -> str:
+    """Read a rate limit as forum.ratelimit counts it: "count/seconds", both positive."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    # A zero or a typo would otherwise surface as a 500 on the first limited request.
+    match = re.fullmatch(r"\s*([1-9][0-9]*)\s*/\s*([1-9][0-9]*)\s*", raw)
+    if match is None:
+        raise ImproperlyConfigured(
+            f"{name} must read count/seconds, two positive integers (e.g. 10/600): {raw!r}"
+        )
+    return f"{match[1]}/{match[2]}"
+
+
+def env_allauth_rates(name: str, default: str) -> str:
+    """Read an allauth rate limit: "count/period/per", e.g. "20/m/ip" or "5/300s/key,30/h/ip"."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    # allauth only parses its limits on the first request it counts.
+    rate = r"\s*[0-9]+/([0-9]+(\.[0-9]+)?)?[smhd](/(ip|key|user))?\s*"
+    if re.fullmatch(rf"{rate}(,{rate})*", raw) is None:
+        raise ImproperlyConfigured(
+            f"{name} must read count/period/per, e.g. 20/m/ip or 5/300s/key: {raw!r}"
+        )
+    return raw.strip()
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -232,7 +269,7 @@ ACCOUNT_USERNAME_MIN_LENGTH = 3
 ACCOUNT_PRESERVE_USERNAME_CASING = True
 ACCOUNT_UNIQUE_EMAIL = True
 # Members may sign in before verifying, to read; posting needs a verified
-# address, and the answer form says so (forum.permissions).
+# address, and the answer form says so (forum.rules).
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
@@ -245,7 +282,7 @@ ACCOUNT_ADAPTER = "forum.accounts.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/300s/key",
-    "signup": env_str("RATE_LIMIT_SIGNUP", "20/m/ip"),
+    "signup": env_allauth_rates("RATE_LIMIT_SIGNUP", "20/m/ip"),
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Agora"
@@ -322,8 +359,11 @@ LOGGING = {
 
 # --- Discussions ----------------------------------------------------------
 
+# The values of articles.models.Article.DiscussionPolicy, restated because settings
+# load before models (tests/forum/test_settings.py keeps the two equal).
+DISCUSSION_POLICIES = ("post", "pre-new", "pre-all")
 # "post" (answers appear at once), "pre-new" or "pre-all"; each article can override it.
-DEFAULT_DISCUSSION_POLICY = env_str("DEFAULT_DISCUSSION_POLICY", "post")
+DEFAULT_DISCUSSION_POLICY = env_choice("DEFAULT_DISCUSSION_POLICY", "post", DISCUSSION_POLICIES)
 
 # An author may edit for this long, or longer while nobody has replied.
 ANSWER_EDIT_WINDOW = timedelta(minutes=env_int("ANSWER_EDIT_MINUTES", 15))
@@ -334,10 +374,10 @@ ANSWER_MIN_LENGTH = 2
 ANSWER_MIN_FILL_SECONDS = env_int("ANSWER_MIN_FILL_SECONDS", 3)
 ANSWERS_PER_PAGE = env_int("ANSWERS_PER_PAGE", 20)  # top-level answers, with all their replies
 # "count/seconds" per member and per IP address, for answers and replies together.
-RATE_LIMIT_ANSWER_MEMBER = env_str("RATE_LIMIT_ANSWER_MEMBER", "10/600")
-RATE_LIMIT_ANSWER_IP = env_str("RATE_LIMIT_ANSWER_IP", "30/600")
+RATE_LIMIT_ANSWER_MEMBER = env_rate("RATE_LIMIT_ANSWER_MEMBER", "10/600")
+RATE_LIMIT_ANSWER_IP = env_rate("RATE_LIMIT_ANSWER_IP", "30/600")
 # Scores of answers younger than this are hidden (but counted) so early votes do not herd.
 SCORE_HIDDEN_FOR = timedelta(minutes=env_int("SCORE_HIDDEN_MINUTES", 60))
-RATE_LIMIT_VOTE_MEMBER = env_str("RATE_LIMIT_VOTE_MEMBER", "60/60")
-RATE_LIMIT_PREVIEW = env_str("RATE_LIMIT_PREVIEW", "120/60")  # live previews per member
-RATE_LIMIT_VOTE_IP = env_str("RATE_LIMIT_VOTE_IP", "300/60")
+RATE_LIMIT_VOTE_MEMBER = env_rate("RATE_LIMIT_VOTE_MEMBER", "60/60")
+RATE_LIMIT_PREVIEW = env_rate("RATE_LIMIT_PREVIEW", "120/60")  # live previews per member
+RATE_LIMIT_VOTE_IP = env_rate("RATE_LIMIT_VOTE_IP", "300/60")

@@ -1,5 +1,6 @@
 """Configuration comes from the environment and refuses unsafe production values."""
 
+import ast
 import os
 import subprocess
 import sys
@@ -7,19 +8,32 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from forum.settings import env_bool, mailer_from_url
+from forum.settings import DISCUSSION_POLICIES, env_bool, mailer_from_url
 
 
 def load_settings(**env):
-    """Import the settings in a fresh interpreter with exactly these variables."""
+    """Import the settings in a fresh interpreter with exactly these variables.
+
+    With SHOW=NAME, the interpreter prints that setting's repr."""
     clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
     return subprocess.run(
-        [sys.executable, "-c", "import forum.settings"],
+        [
+            sys.executable,
+            "-c",
+            "import os, forum.settings as s; print(repr(vars(s).get(os.getenv('SHOW'))))",
+        ],
         env={**clean, **env},
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def settings_value(name: str, **env):
+    """One setting as a fresh interpreter reads it with these variables."""
+    result = load_settings(SHOW=name, **env)
+    assert result.returncode == 0, result.stderr
+    return ast.literal_eval(result.stdout)
 
 
 def test_production_refuses_to_start_without_a_real_secret_key():
@@ -31,6 +45,53 @@ def test_production_refuses_to_start_without_a_real_secret_key():
 
 def test_development_needs_nothing():
     assert load_settings().returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        ("RATE_LIMIT_ANSWER_MEMBER", "ten per minute"),
+        ("RATE_LIMIT_ANSWER_IP", "30/0"),
+        ("RATE_LIMIT_VOTE_MEMBER", "60/1m"),
+        ("RATE_LIMIT_VOTE_IP", "-1/60"),
+        ("RATE_LIMIT_PREVIEW", "120"),
+    ],
+)
+def test_a_malformed_rate_limit_stops_the_start(name, raw):
+    result = load_settings(**{name: raw})
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {name} must read count/seconds" in result.stderr
+    assert repr(raw) in result.stderr
+
+
+def test_a_rate_limit_is_read_as_count_per_seconds():
+    assert settings_value("RATE_LIMIT_VOTE_MEMBER", RATE_LIMIT_VOTE_MEMBER=" 5 / 30 ") == "5/30"
+
+
+def test_the_signup_limit_is_read_in_allauths_format():
+    limits = settings_value("ACCOUNT_RATE_LIMITS", RATE_LIMIT_SIGNUP="5/300s/key,30/h")
+    assert limits["signup"] == "5/300s/key,30/h"
+    result = load_settings(RATE_LIMIT_SIGNUP="20 per minute")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: RATE_LIMIT_SIGNUP must read count/period/per" in result.stderr
+
+
+def test_an_unknown_discussion_policy_stops_the_start():
+    result = load_settings(DEFAULT_DISCUSSION_POLICY="pre")
+    assert result.returncode != 0
+    assert (
+        "ImproperlyConfigured: DEFAULT_DISCUSSION_POLICY must be one of post, pre-new, pre-all: "
+        "'pre'" in result.stderr
+    )
+    assert settings_value("DEFAULT_DISCUSSION_POLICY", DEFAULT_DISCUSSION_POLICY="pre-all") == (
+        "pre-all"
+    )
+
+
+def test_the_discussion_policies_are_the_models():
+    from articles.models import Article
+
+    assert tuple(Article.DiscussionPolicy.values) == DISCUSSION_POLICIES
 
 
 @pytest.mark.parametrize(("raw", "value"), [("1", True), ("off", False), ("Yes", True)])
