@@ -45,7 +45,7 @@ venv: $(VENV)/.synced
 run: venv
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py import_article --publish $(SHIPPED_ARTICLES)
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: venv
 	$(BIN)/pytest $(PYTEST_ARGS)

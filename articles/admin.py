@@ -6,8 +6,7 @@ from .models import Article, Question
 class QuestionInline(admin.TabularInline):
     model = Question
     extra = 0
-    fields = ["position", "text", "slug", "state", "answer_count"]
-    readonly_fields = ["answer_count"]
+    fields = ["position", "text", "slug", "state"]
     prepopulated_fields = {"slug": ["text"]}
 
 
@@ -28,7 +27,6 @@ class ArticleAdmin(admin.ModelAdmin):
 
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
-    list_display = ["text", "article", "position", "state", "answer_count"]
+    list_display = ["text", "article", "position", "state"]
     list_filter = ["state"]
     search_fields = ["text"]
-    readonly_fields = ["answer_count"]

@@ -144,7 +144,8 @@ class Question(models.Model):
     text = models.TextField(_("question"))
     slug = models.SlugField(_("slug"), max_length=80)
     state = models.CharField(_("state"), max_length=10, choices=State, default=State.OPEN)
-    # Published answers, kept exact by the write paths that publish or hide one.
+    # Published answers of its discussion, which the site keeps exact; this app never
+    # reads or writes it (the column sits here so a question page reads it at once).
     answer_count = models.PositiveIntegerField(_("answers"), default=0, editable=False)
 
     class Meta:

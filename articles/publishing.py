@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -44,14 +45,14 @@ def _publication_date(parsed: ParsedArticle) -> tuple[datetime | None, str]:
 def save_article(parsed: ParsedArticle, *, slug: str = "", publish: bool = False) -> ImportOutcome:
     """Create or update the article with this slug and its questions (matched by position).
 
-    Questions that already have answers are never deleted: if the new text has
-    fewer questions, the extra answered ones stay and are reported.
+    A question that something refers to (its discussion) is never deleted: if the new
+    text has fewer questions, those stay and are reported.
     """
     slug = slug or parsed.slug or slugify(parsed.title)
     if not slug:
-        raise ArticleFormatError("The article needs a slug: give --slug or a --title.")
+        raise ArticleFormatError("The article needs a slug: give --slug or a --title.", code="slug")
     if publish and not parsed.title:
-        raise ArticleFormatError("A headline is needed to publish: give --title.")
+        raise ArticleFormatError("A headline is needed to publish: give --title.", code="headline")
 
     published_at, precision = _publication_date(parsed)
     if publish and published_at is None:
@@ -78,7 +79,9 @@ def save_article(parsed: ParsedArticle, *, slug: str = "", publish: bool = False
             article.full_clean(exclude=None if created else ["slug"])
         except ValidationError as error:
             problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
-            raise ArticleFormatError(f"The article is not valid: {problems}") from None
+            raise ArticleFormatError(
+                f"The article is not valid: {problems}", code="invalid", detail=problems
+            ) from None
         article.save()
         notes += _sync_questions(article, parsed.questions)
     return ImportOutcome(article=article, created=created, notes=notes)
@@ -100,9 +103,11 @@ def _sync_questions(article: Article, texts: list[str]) -> list[str]:
             question.save(update_fields=["text"])
             notes.append(f"question {position} reworded")
     for position, question in sorted(existing.items()):
-        if question.answer_count:
-            notes.append(f"question {position} is no longer in the text but has answers: kept")
-        else:
+        try:
             question.delete()
+        except ProtectedError:
+            # What refers to it (its discussion) forbids deleting it: nothing is lost.
+            notes.append(f"question {position} is no longer in the text but is in use: kept")
+        else:
             notes.append(f"question {position} removed")
     return notes

@@ -1,26 +1,38 @@
 """Members' accounts: how allauth behaves here, and deleting an account."""
 
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
 from allauth.mfa.models import Authenticator
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from .models import User
 from .tasks import send_email
 
+# How e-mails name the site ("Bonjour, c'est Agora !"), whatever host the request used.
+SITE = SimpleNamespace(name="Agora", domain=urlsplit(settings.SITE_URL).netloc)
+
 
 class AccountAdapter(DefaultAccountAdapter):
+    """Remembers the member's language, and names the site in mails."""
+
+    def login(self, request, user):
+        super().login(request, user)
+        user.remember_language(get_language())
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Render the mail now (it needs the request), send it from the task queue, so a
         slow mail server never slows a page and a restart loses no mail."""
@@ -28,7 +40,7 @@ class AccountAdapter(DefaultAccountAdapter):
         context = {
             "request": request,
             "email": email,
-            "current_site": get_current_site(request),
+            "current_site": SITE,
             **context,
         }
         message = self.render_mail(template_prefix, email, context)

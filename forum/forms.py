@@ -48,6 +48,14 @@ class AnswerForm(EditForm):
             self.initial.setdefault("idempotency_key", uuid.uuid4())
             self.initial.setdefault("shown_at", signing.dumps(time.time(), salt=_FILL_SALT))
 
+    @classmethod
+    def for_thread(cls, data=None, *, parent=None, **kwargs):
+        """The form for a question, or for a reply to ``parent``: a reply form has ids of its
+        own, since it opens on a page that already holds the question's form."""
+        if parent is not None:
+            kwargs.setdefault("auto_id", f"id_reply{parent.pk}_%s")
+        return cls(data, **kwargs)
+
     def clean_website(self):
         if self.cleaned_data.get("website"):
             raise forms.ValidationError(_("This answer could not be posted."), code="honeypot")

@@ -2,6 +2,7 @@
 
 Who may see or do what with these is decided in forum.rules, not here."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -26,6 +27,9 @@ class User(AbstractUser):
     suspended_until = models.DateTimeField(_("suspended until"), null=True, blank=True)
     banned = models.BooleanField(_("banned"), default=False)
     sanction_reason = models.CharField(_("reason given to the member"), max_length=300, blank=True)
+    # The language the member last used the site in: e-mails sent to them later (replies,
+    # decisions) are written in it. Recorded at sign-in and at each switch of language.
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
 
     objects = UserManager()
 
@@ -47,6 +51,12 @@ class User(AbstractUser):
     @cached_property
     def is_moderator(self) -> bool:
         return self.is_staff or self.groups.filter(name=MODERATORS_GROUP).exists()
+
+    def remember_language(self, code: str) -> None:
+        """Keep the language the member reads the site in, for what is sent to them later."""
+        if code != self.language and code in dict(settings.LANGUAGES):
+            self.language = code
+            type(self).objects.filter(pk=self.pk).update(language=code)
 
     @property
     def display_name(self) -> str:
@@ -70,8 +80,10 @@ class Answer(models.Model):
     PUBLIC_STATUSES = (Status.PUBLISHED, Status.REMOVED, Status.DELETED)
     TOMBSTONE_STATUSES = (Status.REMOVED, Status.DELETED)
 
+    # PROTECT: a question with answers cannot be deleted (re-importing an article that
+    # dropped it keeps it); nothing people wrote is hard-deleted by accident.
     question = models.ForeignKey(
-        "articles.Question", on_delete=models.CASCADE, related_name="answers", db_index=False
+        "articles.Question", on_delete=models.PROTECT, related_name="answers", db_index=False
     )
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replies"

@@ -30,7 +30,8 @@ def _node_key(node: Node, shared: tuple) -> str:
     a = node.answer
     facts = (
         a.pk, a.status, a.edited_at, a.renderer_version, a.removal_reason,
-        node.author_name, a.upvotes, a.downvotes, a.pinned, a.featured, a.created_at,
+        node.author_name, node.author_slug,
+        a.upvotes, a.downvotes, a.pinned, a.featured, a.created_at,
         node.depth, node.indent, node.reply_to if node.shows_reply_to else "",
         node.descendant_count, node.opens, node.closing, node.continue_link, node.is_new,
         node.is_focus, *astuple(node.viewer), *shared,
@@ -38,11 +39,13 @@ def _node_key(node: Node, shared: tuple) -> str:
     return "node:" + hashlib.blake2b(repr(facts).encode(), digest_size=16).hexdigest()
 
 
-def render_nodes(nodes: list[Node], *, answer_url_prefix: str, csrf_token: str) -> SafeString:
+def render_nodes(
+    nodes: list[Node], *, answer_url_prefix: str, member_url_prefix: str, csrf_token: str
+) -> SafeString:
     """The list items of a thread, from the cache where possible."""
     if not nodes:
         return mark_safe("")
-    shared = (get_language(), answer_url_prefix)
+    shared = (get_language(), answer_url_prefix, member_url_prefix)
     keys = [_node_key(node, shared) for node in nodes]
     found = cache.get_many(keys)
     missing = {}
@@ -55,6 +58,7 @@ def render_nodes(nodes: list[Node], *, answer_url_prefix: str, csrf_token: str) 
             {
                 "node": node,
                 "answer_url_prefix": answer_url_prefix,
+                "member_url_prefix": member_url_prefix,
                 "csrf_placeholder": CSRF_PLACEHOLDER,
             }
         )

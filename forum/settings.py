@@ -261,7 +261,10 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "/"
+# URL names, not paths: reversed in the language of the page, so a reader who signs up,
+# in or out from /en/ stays on English pages.
+LOGIN_REDIRECT_URL = "articles:home"
+ACCOUNT_LOGOUT_REDIRECT_URL = "articles:home"
 ACCOUNT_LOGIN_METHODS = {"email"}
 # The username is the public pseudonym shown on answers.
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
@@ -355,6 +358,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Refusals (403, 404, 405, 429) are the site working as meant, not errors: Django
+    # logs each with its traceback as a warning, which buries real errors.
+    "loggers": {
+        # Django's own console handler (under DEBUG) would print each line a second time.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.request": {"level": "ERROR"},
+    },
 }
 
 # --- Discussions ----------------------------------------------------------

@@ -3,6 +3,7 @@ the tree in memory, sort siblings, and flatten it for a template that never recu
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
@@ -15,8 +16,13 @@ MAX_DEPTH_SHOWN = 12  # past this, "continue this thread" opens the permalink
 NARROW_INDENT = 3  # small screens indent less; deeper replies name their parent there too
 
 
-def author_names(answers) -> dict[int, str]:
-    """Pseudonyms of the authors of these answers, in one query.
+class Author(NamedTuple):
+    name: str  # as shown: the pseudonym, or "[deleted account]"
+    slug: str  # for the member's page; "" once the account is deleted
+
+
+def author_names(answers) -> dict[int, Author]:
+    """The authors of these answers, in one query.
 
     A page of 1,000 answers has a few hundred authors: loading each once is
     cheaper than a joined author row per answer."""
@@ -24,7 +30,10 @@ def author_names(answers) -> dict[int, str]:
     if not ids:
         return {}
     people = User.objects.filter(pk__in=ids).only("username", "anonymised_at")
-    return {person.pk: person.display_name for person in people}
+    return {
+        person.pk: Author(person.display_name, "" if person.is_anonymised else person.username)
+        for person in people
+    }
 
 
 _CLOSE_ITEM = "</details></li>"
@@ -61,6 +70,7 @@ class Node:
     answer: Answer
     depth: int  # relative to the first answer shown
     author_name: str = ""
+    author_slug: str = ""  # the member page's address part; "" for a deleted account
     children: list["Node"] = field(default_factory=list)
     parent: "Node | None" = None
     is_new: bool = False
@@ -88,12 +98,18 @@ class Node:
         return self.depth > MAX_INDENT
 
 
+def _place(node: Node) -> tuple[bool, bool]:
+    """Whatever the sort: pinned answers first, and tombstones after the living (a deleted
+    answer keeps its place only for its replies' sake)."""
+    return (not node.answer.pinned, node.answer.is_tombstone)
+
+
 def build_forest(
     roots,
     replies,
     *,
     sort: str,
-    names: dict[int, str] | None = None,
+    names: dict[int, Author] | None = None,
     seen_at: datetime | None = None,
     viewer_id: int | None = None,
 ) -> list[Node]:
@@ -104,11 +120,14 @@ def build_forest(
     """
     _label, _sql, key, reverse = SORTS[sort]
     nodes: dict[int, Node] = {}
+    names = names or {}
     for answer in (*roots, *replies):
+        author = names.get(answer.author_id, Author("", ""))
         nodes[answer.pk] = Node(
             answer=answer,
             depth=0,
-            author_name=names.get(answer.author_id, "") if names else "",
+            author_name=author.name,
+            author_slug=author.slug,
             is_new=(
                 seen_at is not None
                 and answer.created_at > seen_at
@@ -124,13 +143,13 @@ def build_forest(
 
     def finish(node: Node, depth: int) -> int:
         node.depth = depth
-        # Two stable sorts: by the chosen key, then pinned answers first.
         node.children.sort(key=lambda n: key(n.answer), reverse=reverse)
-        node.children.sort(key=lambda n: not n.answer.pinned)
+        node.children.sort(key=_place)
         node.descendant_count = sum(1 + finish(child, depth + 1) for child in node.children)
         return node.descendant_count
 
-    forest = [nodes[root.pk] for root in roots]
+    # Top-level answers come in the chosen order from the database, a page at a time.
+    forest = sorted((nodes[root.pk] for root in roots), key=_place)
     for root in forest:
         finish(root, 0)
     return forest
@@ -231,7 +250,8 @@ def load_answer_context(answer: Answer, *, viewer, sort: str = DEFAULT_SORT) -> 
     parent_id = answer.parent_id
     while parent_id is not None and parent_id in thread:
         parent = thread[parent_id]
-        ancestors.append(Node(answer=parent, depth=0, author_name=names.get(parent.author_id, "")))
+        author = names.get(parent.author_id, Author("", ""))
+        ancestors.append(Node(answer=parent, depth=0, author_name=author.name))
         parent_id = parent.parent_id
     ancestors.reverse()
     below = sorted((a for a in thread.values() if a.depth > answer.depth), key=lambda a: a.pk)

@@ -7,7 +7,6 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from .accounts import delete_account
 from .sitemaps import sitemaps
@@ -31,10 +30,11 @@ urlpatterns = [
 # set_language sits inside the prefixed patterns so it can translate the
 # current page's address (it only resolves paths of the active language).
 urlpatterns += i18n_patterns(
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", site.switch_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("accounts/delete/", delete_account, name="account_delete"),
     path("accounts/", include("allauth.urls")),
+    path("editor/", include("articles.editor_urls")),
     path("", include((article_patterns, "articles"))),
     path("", include("forum.discussion_urls")),
     prefix_default_language=False,

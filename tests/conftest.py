@@ -1,12 +1,19 @@
-"""The cast and the content every test can use."""
+"""The cast, a client that checks CSRF as production does, and the shipped article."""
 
+import json
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from django.conf import settings
+from django.test import Client
+
+from tests.factories import make_member
 
 ROOT = Path(settings.BASE_DIR)
 SHIPPED_ARTICLE = ROOT / "articles" / "content" / "kling-aspi-2024-06.toml"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
 
 def pytest_configure(config):
@@ -14,33 +21,122 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# --- A client that proves its forms carry a valid token ---------------------------
+
+
+class CsrfClient(Client):
+    """Django's test client with CSRF checked on every write: a POST without the token
+    the site gave this client is a 403, as in production.
+
+    Two honest ways to send the token:
+    - ``client.submit(page_url, form_selector, data)`` loads the page and posts the form
+      with what the page put in it (its action, hidden inputs and token), as a browser
+      does; with ``htmx=True`` it posts like htmx: the form's fields plus the
+      ``X-CSRFToken`` header that ``<body hx-headers>`` carries.
+    - ``client.post(url, data)`` sends the ``csrftoken`` cookie's value as the
+      ``X-CSRFToken`` header, like a script reading the cookie. The cookie exists only
+      once a page was loaded: a client that loaded nothing has no token to send.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, enforce_csrf_checks=True, **kwargs)
+        self._token_from_cookie = True
+
+    def request(self, **request):
+        cookie = self.cookies.get(settings.CSRF_COOKIE_NAME)
+        if (
+            request.get("REQUEST_METHOD") not in SAFE_METHODS
+            and self._token_from_cookie
+            and cookie is not None
+            and settings.CSRF_HEADER_NAME not in request
+        ):
+            request[settings.CSRF_HEADER_NAME] = cookie.value
+        return super().request(**request)
+
+    @contextmanager
+    def _page_token_only(self):
+        """Send nothing the page did not give: a form missing its token must fail."""
+        self._token_from_cookie = False
+        try:
+            yield
+        finally:
+            self._token_from_cookie = True
+
+    def read_form(self, page_url, form_selector, *, htmx=False) -> tuple[str, dict, dict]:
+        """Load ``page_url`` and read the form found by ``form_selector``: where it posts,
+        the fields it sends as served, and the headers the browser (or htmx) adds."""
+        page = self.get(page_url)
+        assert page.status_code == 200, f"{page_url} answered {page.status_code}"
+        html = BeautifulSoup(page.content.decode(), "html.parser")
+        form = html.select_one(form_selector)
+        assert form is not None, f"no {form_selector!r} on {page_url}"
+        action = (form.get("hx-post") if htmx else None) or form.get("action") or page_url
+        headers = {"Referer": f"http://testserver{page_url}"}
+        if htmx:
+            headers |= {"HX-Request": "true", "X-CSRFToken": body_token(html)}
+        return action, form_fields(form), headers
+
+    def post_form(self, action, fields, headers):
+        """Post what a form read by ``read_form`` holds, and no token of the client's own."""
+        with self._page_token_only():
+            return self.post(action, fields, headers=headers)
+
+    def submit(self, page_url, form_selector, data=None, *, htmx=False, headers=None):
+        """Load ``page_url``, fill the form found by ``form_selector`` with ``data``, post it."""
+        action, fields, sent = self.read_form(page_url, form_selector, htmx=htmx)
+        return self.post_form(action, fields | (data or {}), sent | (headers or {}))
+
+
+def form_fields(form) -> dict:
+    """What a browser sends for a form before the person types anything (submit buttons
+    send their value only when clicked: put it in ``data``)."""
+    fields = {}
+    for field in form.select("input[name]"):
+        kind = field.get("type", "text")
+        if kind in {"submit", "button", "image", "reset", "file"}:
+            continue
+        if kind in {"checkbox", "radio"}:
+            if field.has_attr("checked"):
+                fields.setdefault(field["name"], []).append(field.get("value", "on"))
+            continue
+        fields[field["name"]] = field.get("value", "")
+    for field in form.select("textarea[name]"):
+        fields[field["name"]] = field.text
+    for field in form.select("select[name]"):
+        chosen = [option.get("value", option.text) for option in field.select("option[selected]")]
+        if field.has_attr("multiple"):
+            fields[field["name"]] = chosen
+        elif chosen or field.select("option"):
+            fields[field["name"]] = (
+                chosen[0] if chosen else field.select("option")[0].get("value", "")
+            )
+    return fields
+
+
+def body_token(html) -> str:
+    """The token htmx sends with every request: the one in ``<body hx-headers>``."""
+    return json.loads(html.body["hx-headers"])["X-CSRFToken"]
+
+
 @pytest.fixture
-def article(db):
-    """The shipped article, published through the importer as `make run` does."""
-    from articles.importer import parse_article
-    from articles.publishing import save_article
-
-    parsed = parse_article(SHIPPED_ARTICLE.read_bytes(), filename=SHIPPED_ARTICLE.name)
-    return save_article(parsed, publish=True).article
+def client():
+    """An anonymous visitor whose writes are CSRF-checked (see CsrfClient)."""
+    return CsrfClient()
 
 
 @pytest.fixture
-def question(article):
-    return article.questions.get(position=3)
+def client_for(db):
+    """A browser of its own for a member, already signed in: ``client_for(alice)``."""
+
+    def signed_in(user):
+        browser = CsrfClient()
+        browser.force_login(user)
+        return browser
+
+    return signed_in
 
 
-def make_member(username: str, *, verified: bool = True, **fields):
-    """A member as sign-up leaves them, with a verified address unless told otherwise."""
-    from allauth.account.models import EmailAddress
-
-    from forum.models import User
-
-    email = f"{username.lower()}@example.org"
-    user = User.objects.create_user(
-        username=username, email=email, password="pw-" + username, **fields
-    )
-    EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
-    return user
+# --- The cast ---------------------------------------------------------------------
 
 
 @pytest.fixture(name="make_member")
@@ -57,6 +153,12 @@ def alice(db):
 @pytest.fixture
 def bob(db):
     return make_member("bob")
+
+
+@pytest.fixture
+def charlie(db):
+    """Verified, and related to nothing: wrote nothing, moderates nothing."""
+    return make_member("charlie")
 
 
 @pytest.fixture
@@ -77,6 +179,12 @@ def dave_suspended(db):
 
 
 @pytest.fixture
+def erin_banned(db):
+    """Banned by the moderators, with a reason."""
+    return make_member("erin", banned=True, sanction_reason="Spam répété.")
+
+
+@pytest.fixture
 def moderator(db):
     from django.contrib.auth.models import Group
 
@@ -87,6 +195,28 @@ def moderator(db):
     return user
 
 
+# --- The shipped article: for the importer's, the demo's and the browser's tests ------
+
+
+@pytest.fixture
+def article(db):
+    """The shipped article, published through the importer as `make run` does."""
+    from articles.importer import parse_article
+    from articles.publishing import save_article
+
+    parsed = parse_article(SHIPPED_ARTICLE.read_bytes(), filename=SHIPPED_ARTICLE.name)
+    return save_article(parsed, publish=True).article
+
+
+@pytest.fixture
+def question(article):
+    """The shipped article's third question."""
+    return article.questions.get(position=3)
+
+
+# --- Settings and state ---------------------------------------------------------------
+
+
 @pytest.fixture
 def fast_forms(settings):
     """People in tests type instantly: drop the minimum fill time."""
@@ -95,7 +225,7 @@ def fast_forms(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate-limit counters live in the cache; each test starts from zero."""
+    """Rate-limit counters and rendered answers live in the cache; each test starts empty."""
     from django.core.cache import cache
 
     cache.clear()

@@ -3,7 +3,7 @@ app publishes the article, the forum adds what readers said."""
 
 from django.db.models import Sum
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from articles.models import Article
 
@@ -11,14 +11,14 @@ from ..threads import with_most_appreciated
 from .access import access_article
 
 
-@require_GET
+@require_safe
 def home(request):
     """Published articles, newest first, each with how many answers its questions have."""
     articles = Article.objects.for_home().annotate(answer_count=Sum("questions__answer_count"))
     return render(request, "forum/home.html", {"articles": articles})
 
 
-@require_GET
+@require_safe
 def article_page(request, slug):
     """The article, then its questions, each with its most appreciated answer."""
     article = access_article(slug)

@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Sum
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from articles.models import Article
 
@@ -12,7 +12,7 @@ from ..rules import score_visible
 MEMBER_PAGE_ANSWERS = 50  # the latest ones; the total score counts them all
 
 
-@require_GET
+@require_safe
 def member(request, username):
     """A member's public page: their published answers and the sum of their scores."""
     person = get_object_or_404(User, username__iexact=username, anonymised_at__isnull=True)

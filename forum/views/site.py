@@ -1,10 +1,12 @@
 """Site plumbing: health check, robots.txt, and the pages of refusals and errors."""
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_POST, require_safe
+from django.views.i18n import set_language
 
 DEFAULT_RETRY_AFTER = 60  # seconds; allauth's limits do not say when they reset
 
@@ -22,6 +24,12 @@ def permission_denied(request, exception=None):
     return render(request, "403.html", context, status=403)
 
 
+def bad_request(request, reason: str):
+    """The readable 400 page for a request this site refuses to act on, with the reason."""
+    context = {"reason": reason, "back_url": referring_page(request)}
+    return render(request, "400.html", context, status=400)
+
+
 def referring_page(request) -> str:
     """The page of this site the request came from (its Referer), or ""."""
     referer = request.headers.get("referer", "")
@@ -32,18 +40,31 @@ def referring_page(request) -> str:
     return ""
 
 
-@require_GET
+@require_POST
+def switch_language(request):
+    """Django's set_language, remembering the choice on the member's account too."""
+    response = set_language(request)
+    if request.user.is_authenticated:
+        request.user.remember_language(request.POST.get("language", ""))
+    return response
+
+
+@require_safe
 def healthz(request):
     """For load balancers: the process answers. Touches neither database nor cache."""
     return HttpResponse("ok", content_type="text/plain")
 
 
-@require_GET
+@require_safe
 def robots_txt(request):
+    private = ["/admin/", "/accounts/", "/editor/"]
+    # The same paths in every language: English lives under /en/.
+    prefixes = [
+        "" if code == settings.LANGUAGE_CODE else f"/{code}" for code, _ in settings.LANGUAGES
+    ]
     lines = [
         "User-agent: *",
-        "Disallow: /admin/",
-        "Disallow: /accounts/",
+        *(f"Disallow: {prefix}{path}" for prefix in prefixes for path in private),
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -7,12 +7,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from ..forms import AnswerForm
 from ..models import QuestionVisit
 from ..rendering import render_nodes
-from ..rules import answering_refusal, hydrate
+from ..rules import answering_refusal, hydrate, replying_refusal
 from ..threads import DEFAULT_SORT, SORTS, load_answer_context, load_thread_page, sort_choices
 from .access import access_answer, access_question
 
@@ -26,6 +26,11 @@ def answer_url_prefix() -> str:
     return reverse("forum:answer", kwargs={"pk": 0})[: -len("0/")]
 
 
+def member_url_prefix() -> str:
+    """ "/members/" (or "/en/members/"), for the authors' links."""
+    return reverse("forum:member", kwargs={"username": "x"})[: -len("x/")]
+
+
 def thread_context(request, question, nodes, *, focus_id=None, **extra):
     """What every page that shows answers needs, with the answers already rendered."""
     facts = hydrate(request.user, question, [node.answer for node in nodes])
@@ -33,7 +38,12 @@ def thread_context(request, question, nodes, *, focus_id=None, **extra):
         node.viewer = facts[node.answer.pk]
         node.is_focus = node.answer.pk == focus_id
     prefix = answer_url_prefix()
-    rendered = render_nodes(nodes, answer_url_prefix=prefix, csrf_token=get_token(request))
+    rendered = render_nodes(
+        nodes,
+        answer_url_prefix=prefix,
+        member_url_prefix=member_url_prefix(),
+        csrf_token=get_token(request),
+    )
     return {
         "article": question.article,
         "question": question,
@@ -47,7 +57,11 @@ def thread_context(request, question, nodes, *, focus_id=None, **extra):
 
 def answer_form_context(request, question, *, parent=None, form=None, refusal="", **extra):
     """The answer form (or the reason it is not offered) for a question or a reply."""
-    refusal = refusal or answering_refusal(request.user, question)
+    refusal = refusal or (
+        replying_refusal(request.user, parent)
+        if parent
+        else answering_refusal(request.user, question)
+    )
     if parent is not None:
         post_url = reverse("forum:reply", kwargs={"pk": parent.pk})
     else:
@@ -56,7 +70,7 @@ def answer_form_context(request, question, *, parent=None, form=None, refusal=""
         )
     return {
         "refusal": refusal,
-        "form": form or (None if refusal else AnswerForm()),
+        "form": form or (None if refusal else AnswerForm.for_thread(parent=parent)),
         "post_url": post_url,
         "parent": parent,
         **extra,
@@ -97,7 +111,7 @@ def _last_visit(request, question):
     return seen_at
 
 
-@require_GET
+@require_safe
 def question_page(request, slug, question):
     question = access_question(slug, question)
     sort, remember = _chosen_sort(request)
@@ -121,7 +135,7 @@ def question_page(request, slug, question):
     return response
 
 
-@require_GET
+@require_safe
 def answer_detail(request, pk):
     """The permalink: an answer with its ancestors and all its replies."""
     answer = access_answer(request, pk)

@@ -3,20 +3,21 @@
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from .. import ratelimit
-from ..rules import score_visible, voting_refusal
+from ..rules import score_visible, vote_target_refusal, voting_refusal
 from ..voting import do_set_vote, vote_of
 from .access import access_vote_target
-from .site import referring_page, too_many_requests
+from .site import bad_request, referring_page, too_many_requests
 from .threads import answer_url_prefix
 from .writing import in_context
 
@@ -40,23 +41,20 @@ def vote(request, pk):
     """Set the member's vote on an answer to +1, 0 or -1 (never a toggle)."""
     answer = access_vote_target(request, pk)
     if not request.user.is_authenticated:
+        # Back to the answer on its page after signing in: the vote itself is a POST,
+        # which a redirect cannot repeat.
         if request.htmx:
-            return HttpResponseClientRedirect(reverse("account_login") + "?next=" + request.path)
+            login = reverse("account_login") + "?" + urlencode({"next": in_context(answer)})
+            return HttpResponseClientRedirect(login)
         return redirect_to_login(in_context(answer))
     raw = request.POST.get("value", "")
-    if raw not in {"1", "0", "-1"}:
-        return HttpResponseBadRequest(_("A vote is 1, 0 or -1."))
-    value = int(raw)
-    refusal = voting_refusal(request.user, answer)
-    retry_after = None if refusal else _rate_limited(request)
-    if refusal and not request.htmx:
-        raise PermissionDenied(refusal)
-    if retry_after and not request.htmx:
-        return too_many_requests(request, retry_after=retry_after)
-    status, error = 200, ""
-    if refusal:
+    value = int(raw) if raw in {"1", "0", "-1"} else None
+    status, error, retry_after = 200, "", None
+    if value is None:
+        status, error = 400, _("A vote is 1, 0 or -1.")
+    elif refusal := voting_refusal(request.user, answer):
         status, error = 403, refusal
-    elif retry_after:
+    elif retry_after := _rate_limited(request):
         status = 429
         error = _("You are voting too often. Please wait %(seconds)s seconds.") % {
             "seconds": retry_after
@@ -64,11 +62,17 @@ def vote(request, pk):
     else:
         answer = do_set_vote(voter=request.user, answer=answer, value=value)
     if not request.htmx:
+        if status == 400:
+            return bad_request(request, error)
+        if status == 403:
+            raise PermissionDenied(error)
+        if status == 429:
+            return too_many_requests(request, retry_after=retry_after)
         return redirect(_back_to(request, answer))
     context = {
         "answer": answer,
         "my_vote": value if status == 200 else vote_of(request.user, answer),
-        "can_vote": answer.author_id != request.user.pk,
+        "can_vote": answer.author_id != request.user.pk and not vote_target_refusal(answer),
         "score_hidden": not score_visible(request.user, answer),
         "answer_url_prefix": answer_url_prefix(),
         "csrf_value": get_token(request),

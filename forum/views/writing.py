@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from .. import ratelimit
@@ -52,7 +52,7 @@ def _write_answer(request, question, *, parent=None):
     )
     if refusal:
         raise PermissionDenied(refusal)
-    form = AnswerForm(request.POST)
+    form = AnswerForm.for_thread(request.POST, parent=parent)
 
     def form_response(status, **extra):
         """The form again, with its errors or preview: a fragment, the reply page, or the
@@ -68,7 +68,11 @@ def _write_answer(request, question, *, parent=None):
         return render(request, "forum/question.html", page, status=status)
 
     if request.POST.get("preview"):
-        body = request.POST.get("body", "")[: settings.ANSWER_MAX_LENGTH]
+        # The same form again, unjudged: a preview is not a post, so neither the bot
+        # traps nor the length rules speak yet.
+        kept = {name: request.POST[name] for name in form.fields if request.POST.get(name)}
+        form = AnswerForm.for_thread(parent=parent, initial=kept)
+        body = kept.get("body", "")[: settings.ANSWER_MAX_LENGTH]
         return form_response(200, preview_html=render_markdown(body), autofocus=True)
     if not form.is_valid():
         return form_response(400)
@@ -89,8 +93,7 @@ def _write_answer(request, question, *, parent=None):
     )
     if request.htmx:
         return _posted_fragment(request, question, answer, parent=parent)
-    if parent is None:
-        return redirect(f"{question.get_absolute_url()}?sort=new#a{answer.pk}")
+    # To the answer where it stands, without changing the reader's chosen sort.
     return redirect(in_context(answer))
 
 
@@ -101,6 +104,7 @@ def _posted_fragment(request, question, answer, *, parent):
         node.depth = node.indent = 0
     context = thread_context(request, question, found.nodes, posted=answer)
     if parent is None:
+        question.refresh_from_db(fields=["answer_count"])  # the count shown above the thread
         context |= answer_form_context(request, question)
         return render(request, "forum/posted.html#answer", context)
     return render(request, "forum/posted.html#reply", context)
@@ -186,7 +190,7 @@ def preview(request):
     return HttpResponse(render_markdown(body))
 
 
-@require_GET
+@require_safe
 def history(request, pk):
     """Earlier versions of an answer, for moderators."""
     if not request.user.is_authenticated or not request.user.is_moderator:

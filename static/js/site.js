@@ -26,3 +26,10 @@ document.addEventListener("click", (event) => {
     reply.focus();
   }
 });
+
+// A menu that takes effect when changed (the sort of answers): with JavaScript there is
+// no need for its button, which stays for those without.
+for (const form of document.querySelectorAll("form[data-submit-on-change]")) {
+  form.querySelector("[data-without-js]")?.setAttribute("hidden", "");
+  form.addEventListener("change", () => form.requestSubmit());
+}

@@ -102,11 +102,13 @@ def test_the_same_journey_without_javascript(
     page.get_by_role("button", name="Aperçu").click()
     expect(page.locator("#answer-form .preview em")).to_have_text("sans")
     page.get_by_role("button", name="Publier", exact=True).click()
+    # Lands on the new answer's own page; the remembered sort is left alone.
     expect(page.locator("#thread")).to_contain_text("Réponse sans JavaScript.")
+    page.get_by_role("link", name="← Toutes les réponses à cette question").click()
 
     page.locator(f"#a{first.pk}").get_by_role("link", name="Répondre").first.click()
     expect(page.locator(".quoted-answer")).to_contain_text("Premier avis.")
-    page.fill("#answer-form textarea", "Réponse à Louis.")
+    page.fill(f"#reply-form-{first.pk} textarea", "Réponse à Louis.")
     page.get_by_role("button", name="Publier la réponse").click()
     expect(page.locator(f"#a{first.pk} ol.replies")).to_contain_text("Réponse à Louis.")
 

@@ -4,23 +4,26 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
-from bs4 import BeautifulSoup
 from django.urls import reverse
 
-from forum.answers import do_post_answer
 from forum.models import Answer, User
-from forum.rules import has_verified_email
+from tests.factories import make_answer, make_question
+from tests.pages import soup
+
+pytestmark = pytest.mark.django_db
 
 LINK = re.compile(r"https?://\S+/accounts/confirm-email/\S+")
+FORM = "main form"
 
 
-def soup(response):
-    return BeautifulSoup(response.content.decode(), "html.parser")
+def is_verified(user) -> bool:
+    return EmailAddress.objects.filter(user=user, verified=True).exists()
 
 
 def sign_up(client, email="nadia@example.org", username="Nadia"):
-    return client.post(
+    return client.submit(
         reverse("account_signup"),
+        FORM,
         {
             "email": email,
             "username": username,
@@ -30,18 +33,19 @@ def sign_up(client, email="nadia@example.org", username="Nadia"):
     )
 
 
-def test_sign_up_sends_a_verification_link_through_the_task_queue(client, db, mailoutbox):
+# --- Signing up and in ---------------------------------------------------------------------
+
+
+def test_sign_up_sends_a_verification_link_through_the_task_queue(client, mailoutbox):
     response = sign_up(client)
     assert response.status_code == 302
     user = User.objects.get(username="Nadia")
-    assert not has_verified_email(user)
+    assert not is_verified(user)
     (mail,) = mailoutbox
     assert mail.to == ["nadia@example.org"] and mail.subject.startswith("[Agora]")
     link = LINK.search(mail.body).group(0).replace("http://testserver", "")
-    confirm = client.get(link)
-    assert confirm.status_code == 200
-    client.post(link)
-    assert has_verified_email(user)
+    assert client.submit(link, FORM).status_code == 302
+    assert is_verified(user)
 
 
 def test_pseudonyms_are_unique_whatever_their_case(client, alice):
@@ -52,19 +56,68 @@ def test_pseudonyms_are_unique_whatever_their_case(client, alice):
 
 
 def test_members_sign_in_with_their_email(client, alice):
-    response = client.post(
-        reverse("account_login"), {"login": "alice@example.org", "password": "pw-alice"}
+    response = client.submit(
+        reverse("account_login"), FORM, {"login": "alice@example.org", "password": "pw-alice"}
     )
     assert response.status_code == 302
     assert client.get("/").wsgi_request.user == alice
 
 
+def test_mails_name_the_site_not_the_host(client, mailoutbox):
+    sign_up(client)
+    (mail,) = mailoutbox
+    assert "Agora" in mail.body and "testserver" not in mail.body.split("http")[0]
+
+
+# --- The reader's language -----------------------------------------------------------------
+
+
+def test_signing_up_in_english_stays_in_english(client):
+    client.get("/en/accounts/signup/")
+    response = client.submit(
+        "/en/accounts/signup/",
+        FORM,
+        {
+            "email": "nadia@example.org",
+            "username": "Nadia",
+            "password1": "un mot de passe solide 2024",
+            "password2": "un mot de passe solide 2024",
+        },
+    )
+    assert response.status_code == 302 and response["Location"].startswith("/en/")
+
+
+def test_signing_in_in_english_lands_on_the_english_home_and_is_remembered(client, alice):
+    response = client.submit(
+        "/en/accounts/login/", FORM, {"login": "alice@example.org", "password": "pw-alice"}
+    )
+    assert response["Location"] == "/en/"
+    alice.refresh_from_db()
+    assert alice.language == "en"
+    # Already signed in, the English sign-in page sends to the English home too.
+    assert client.get("/en/accounts/login/")["Location"] == "/en/"
+
+
+def test_signing_out_in_english_stays_in_english(client_for, alice):
+    member = client_for(alice)
+    response = member.submit("/en/", "form.site-nav__logout", {})
+    assert response.status_code == 302 and response["Location"] == "/en/"
+
+
+def test_switching_language_is_remembered_on_the_account(client_for, alice):
+    member = client_for(alice)
+    response = member.submit("/", "form.lang-switch", {"language": "en"})
+    assert response["Location"] == "/en/"
+    alice.refresh_from_db()
+    assert alice.language == "en"
+
+
 def test_password_reset_mail_is_sent(client, alice, mailoutbox):
-    client.post(reverse("account_reset_password"), {"email": "alice@example.org"})
+    client.submit(reverse("account_reset_password"), FORM, {"email": "alice@example.org"})
     assert len(mailoutbox) == 1 and "alice@example.org" in mailoutbox[0].to
 
 
-def test_account_pages_use_the_site_layout_in_both_languages(client, db):
+def test_account_pages_use_the_site_layout_in_both_languages(client):
     page = soup(client.get(reverse("account_login")))
     assert page.html["lang"] == "fr" and page.select_one(".site-header")
     assert page.select_one("main form input[name=login]")
@@ -77,74 +130,83 @@ def test_hammering_the_login_form_gets_a_readable_429_with_retry_after(client, a
     settings.ACCOUNT_RATE_LIMITS = {"login": "3/m/ip"}
     attempt = {"login": "alice@example.org", "password": "x"}
     for _ in range(3):
-        client.post(reverse("account_login"), attempt)
+        assert client.submit(reverse("account_login"), FORM, attempt).status_code == 200
+    client.get(reverse("account_login"))
     response = client.post(reverse("account_login"), attempt)
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
     assert "Trop de requêtes" in response.content.decode()
 
 
-def test_two_factor_setup_shows_its_qr_code_under_the_csp(client, alice):
-    client.force_login(alice)
-    response = client.get(reverse("mfa_activate_totp"))
+def test_two_factor_setup_shows_its_qr_code_under_the_csp(client_for, alice):
+    alice_browser = client_for(alice)
+    response = alice_browser.get(reverse("mfa_activate_totp"))
     if response.status_code == 302:  # allauth asks to re-authenticate first
-        client.post(response["Location"], {"password": "pw-alice"})
-        response = client.get(reverse("mfa_activate_totp"))
+        alice_browser.submit(response["Location"], FORM, {"password": "pw-alice"})
+        response = alice_browser.get(reverse("mfa_activate_totp"))
     assert response.status_code == 200
     assert soup(response).find("img", src=re.compile(r"^data:image/"))
     assert "img-src 'self' data:" in response["Content-Security-Policy"]
 
 
-# --- Deleting an account --------------------------------------------------------
+@pytest.mark.parametrize("name", ["account_email", "account_change_password", "mfa_index"])
+def test_account_settings_pages_share_the_site_layout_and_its_tabs(client_for, alice, name):
+    page = soup(client_for(alice).get(reverse(name)))
+    assert page.select_one(".site-header") and page.select_one(".account-nav")
+    assert page.select_one(".account-nav a[aria-current=page]")["href"] == reverse(name)
 
 
-def test_delete_account_page_needs_a_member(client, db):
-    response = client.get(reverse("account_delete"))
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+# --- Deleting an account: /accounts/delete/ ----------------------------------------------------
 
 
-def test_wrong_password_deletes_nothing(client, alice):
-    client.force_login(alice)
-    response = client.post(reverse("account_delete"), {"password": "wrong"})
+def test_deleting_anonymises_the_member_and_keeps_their_answers(client_for, alice):
+    question = make_question()
+    mine = make_answer(question, alice, body="Mon avis reste.")
+    alice_browser = client_for(alice)
+    response = alice_browser.submit(reverse("account_delete"), FORM, {"password": "pw-alice"})
+    assert response.status_code == 302
+    assert "Votre compte a été supprimé" in alice_browser.get(response["Location"]).content.decode()
+    alice.refresh_from_db()
+    assert alice.username == f"deleted-{alice.pk}" and alice.email == ""
+    assert not alice.is_active and not alice.has_usable_password() and alice.anonymised_at
+    assert not EmailAddress.objects.filter(user=alice).exists()
+    assert not alice_browser.get("/").wsgi_request.user.is_authenticated  # signed out
+    page = alice_browser.get(question.get_absolute_url()).content.decode()
+    assert "Mon avis reste." in page and "[compte supprimé]" in page
+    assert Answer.objects.get(pk=mine.pk).author == alice
+    # The old address is free again, and the old password opens nothing.
+    assert not alice_browser.login(username="alice", password="pw-alice")
+    assert sign_up(alice_browser, "alice@example.org", "alice_again").status_code == 302
+
+
+@pytest.mark.parametrize("name", ["alice", "deleted-1"])
+def test_deleted_members_have_no_public_page(client_for, alice, name):
+    client_for(alice).submit(reverse("account_delete"), FORM, {"password": "pw-alice"})
+    response = client_for(alice).get(reverse("forum:member", kwargs={"username": name}))
+    assert response.status_code == 404
+
+
+def test_a_wrong_password_is_a_400_and_deletes_nothing(client_for, alice):
+    response = client_for(alice).submit(reverse("account_delete"), FORM, {"password": "wrong"})
     assert response.status_code == 400
     assert "Ce n’est pas votre mot de passe." in response.content.decode()
     alice.refresh_from_db()
     assert alice.is_active and alice.email == "alice@example.org"
 
 
-def test_delete_account_with_a_wrong_method_is_405(client, alice):
-    client.force_login(alice)
-    assert client.put(reverse("account_delete")).status_code == 405
+def test_anonymous_readers_are_sent_to_sign_in(client):
+    response = client.get(reverse("account_delete"))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_deleting_anonymises_the_member_and_keeps_their_answers(client, question, alice, bob):
-    mine = do_post_answer(author=alice, question=question, body="Mon avis reste.")[0]
-    client.force_login(alice)
-    response = client.post(reverse("account_delete"), {"password": "pw-alice"}, follow=True)
-    assert "Votre compte a été supprimé" in response.content.decode()
+def test_put_is_405(client_for, alice):
+    alice_browser = client_for(alice)
+    alice_browser.get(reverse("account_delete"))
+    assert alice_browser.put(reverse("account_delete")).status_code == 405
+
+
+def test_a_delete_without_the_pages_token_is_refused(client_for, alice):
+    response = client_for(alice).post(reverse("account_delete"), {"password": "pw-alice"})
+    assert response.status_code == 403
     alice.refresh_from_db()
-    assert alice.username == f"deleted-{alice.pk}" and alice.email == ""
-    assert not alice.is_active and not alice.has_usable_password() and alice.anonymised_at
-    assert not EmailAddress.objects.filter(user=alice).exists()
-    assert not client.get("/").wsgi_request.user.is_authenticated  # signed out
-    page = client.get(question.get_absolute_url()).content.decode()
-    assert "Mon avis reste." in page and "[compte supprimé]" in page
-    assert Answer.objects.get(pk=mine.pk).author == alice
-    # The old address is free again, and the old password opens nothing.
-    assert not client.login(username="alice", password="pw-alice")
-    assert sign_up(client, email="alice@example.org", username="alice_again").status_code == 302
-
-
-@pytest.mark.parametrize("name", ["alice", "deleted-1"])
-def test_deleted_members_have_no_public_page(client, alice, name):
-    client.force_login(alice)
-    client.post(reverse("account_delete"), {"password": "pw-alice"})
-    assert client.get(reverse("forum:member", kwargs={"username": name})).status_code == 404
-
-
-@pytest.mark.parametrize("name", ["account_email", "account_change_password", "mfa_index"])
-def test_account_settings_pages_share_the_site_layout_and_its_tabs(client, alice, name):
-    client.force_login(alice)
-    page = soup(client.get(reverse(name)))
-    assert page.select_one(".site-header") and page.select_one(".account-nav")
-    assert page.select_one(".account-nav a[aria-current=page]")["href"] == reverse(name)
+    assert alice.is_active

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from articles.importer import ArticleFormatError, describe, parse_article
+from articles.importer import ArticleFormatError, describe, describe_doubts, parse_article
 from articles.publishing import save_article
 
 MAX_FILE_SIZE = 1_000_000  # an article is a few kB; anything near this is not one
@@ -64,3 +64,5 @@ class Command(BaseCommand):
         )
         for note in outcome.notes:
             self.stdout.write(f"  - {note}")
+        if parsed.doubts:  # saved as written: the editor should look at these spots
+            self.stdout.write(describe_doubts(parsed))

@@ -1,0 +1,78 @@
+"""The site's plumbing: health check, robots.txt, sitemap.xml, security headers, error pages."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import make_article, make_question
+
+pytestmark = pytest.mark.django_db
+
+
+# --- /healthz --------------------------------------------------------------------------
+
+
+def test_health_check_answers_without_the_database(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get(reverse("healthz"))
+    assert response.status_code == 200 and response.content == b"ok"
+    assert response["Content-Type"].startswith("text/plain")
+
+
+def test_health_check_by_post_is_405(client):
+    client.get("/")
+    assert client.post(reverse("healthz")).status_code == 405
+
+
+# --- /robots.txt -----------------------------------------------------------------------
+
+
+def test_robots_points_to_the_sitemap_and_keeps_crawlers_off_private_pages(client):
+    body = client.get(reverse("robots")).content.decode()
+    assert "Sitemap: http://testserver/sitemap.xml" in body
+    assert "Disallow: /admin/" in body and "Disallow: /accounts/" in body
+    # The same private pages in English, under /en/.
+    assert "Disallow: /en/admin/" in body and "Disallow: /en/accounts/" in body
+    assert "Disallow: /editor/" in body and "Disallow: /en/editor/" in body
+
+
+@pytest.mark.parametrize("name", ["articles:home", "robots", "healthz"])
+def test_head_is_answered_like_get(client, name):
+    assert client.head(reverse(name)).status_code == 200
+
+
+# --- /sitemap.xml ------------------------------------------------------------------------
+
+
+def test_sitemap_lists_articles_and_questions_in_both_languages(client, settings):
+    settings.SITE_URL = "https://agora.example"
+    question = make_question()
+    body = client.get(reverse("sitemap")).content.decode()
+    for path in (question.article.get_absolute_url(), question.get_absolute_url()):
+        assert f"<loc>https://agora.example{path}</loc>" in body
+        assert f"<loc>https://agora.example/en{path}</loc>" in body
+
+
+def test_sitemap_leaves_out_unpublished_articles(client):
+    draft = make_question(make_article("draft"))
+    scheduled = make_question(make_article("scheduled"))
+    body = client.get(reverse("sitemap")).content.decode()
+    for question in (draft, scheduled):
+        assert question.article.get_absolute_url() not in body
+        assert question.get_absolute_url() not in body
+
+
+# --- Headers and error pages -------------------------------------------------------------
+
+
+def test_pages_send_a_strict_content_security_policy(client):
+    policy = client.get(make_article().get_absolute_url())["Content-Security-Policy"]
+    assert "script-src 'self' 'nonce-" in policy
+    assert "style-src 'self'" in policy and "unsafe-inline" not in policy
+
+
+@pytest.mark.parametrize(("prefix", "title"), [("", "Page introuvable"), ("/en", "Page not found")])
+def test_unknown_addresses_are_404s_in_the_site_layout(client, prefix, title):
+    response = client.get(prefix + "/nowhere/at/all/")
+    assert response.status_code == 404
+    assert title in response.content.decode()
+    assert 'class="site-header"' in response.content.decode()
