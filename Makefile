@@ -22,7 +22,7 @@ FIND_PYTHON = for c in $${PYTHON:-} python3.14 python3.13 python3.12 python3 \
 	    command -v "$$c"; exit 0; fi; done; \
 	  echo "No Python 3.12 or newer found; set PYTHON=/path/to/python3.12" >&2; exit 1
 
-.PHONY: help venv run test test-postgres lint format serve bench messages demo clean
+.PHONY: help venv run test test-postgres lint format serve bench screenshots messages demo clean
 
 help:
 	@echo "make run      serve the site on http://127.0.0.1:$(PORT) (SQLite)"
@@ -31,6 +31,7 @@ help:
 	@echo "make serve    gunicorn with production settings"
 	@echo "make bench    benchmarks, printed as JSON"
 	@echo "make demo     fill the shipped article with demo members and answers"
+	@echo "make screenshots  the README's screenshots, from a fresh demo site"
 
 $(BIN)/uv:
 	@py="$$($(FIND_PYTHON))" && echo "Using $$py" && "$$py" -m venv $(VENV)
@@ -44,6 +45,7 @@ venv: $(VENV)/.synced
 
 run: venv
 	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py rerender_answers
 	$(BIN)/python manage.py import_article --publish $(SHIPPED_ARTICLES)
 	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
@@ -76,12 +78,17 @@ serve: export DEBUG = 0
 serve: venv
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py rerender_answers
 	$(BIN)/gunicorn forum.wsgi --bind 127.0.0.1:$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
 
 # bin/check_messages.py (in `make lint`) runs the same makemessages on a copy.
 messages: venv
 	$(BIN)/python manage.py makemessages --locale fr --no-obsolete --add-location file --ignore '.venv/*'
 	$(BIN)/python manage.py compilemessages --locale fr --ignore '.venv/*'
+
+# The README's screenshots, from a fresh demo site (needs Chromium).
+screenshots: venv
+	$(BIN)/python docs/readme_screenshots.py
 
 bench: venv
 	$(BIN)/python -m bench $(BENCH_ARGS)

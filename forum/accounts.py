@@ -27,7 +27,13 @@ SITE = SimpleNamespace(name="Agora", domain=urlsplit(settings.SITE_URL).netloc)
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """Remembers the member's language, and names the site in mails."""
+    """Remembers the member's language, names the site in mails, and calls the username
+    what it is here: the public pseudonym."""
+
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "username_taken": gettext_lazy("This pseudonym is already taken."),
+    }
 
     def login(self, request, user):
         super().login(request, user)

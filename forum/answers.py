@@ -66,7 +66,11 @@ def do_post_answer(
     if idempotency_key is not None:
         existing = Answer.objects.filter(author=author, idempotency_key=idempotency_key).first()
         if existing is not None:
-            return existing, False
+            if _same_submission(existing, question=question, parent=parent, body=body):
+                return existing, False
+            # The key protects one submission only: another text or another place is a new
+            # answer (a form copied, or a key forged), posted without a key.
+            idempotency_key = None
     answer = Answer(
         question=question,
         parent=parent,
@@ -97,6 +101,14 @@ def do_post_answer(
             raise
         return Answer.objects.get(author=author, idempotency_key=idempotency_key), False
     return answer, True
+
+
+def _same_submission(answer: Answer, *, question, parent, body: str) -> bool:
+    return (answer.question_id, answer.parent_id, answer.body) == (
+        question.pk,
+        parent.pk if parent else None,
+        body,
+    )
 
 
 def do_edit_answer(*, answer: Answer, editor: User, body: str) -> Answer:

@@ -1,14 +1,35 @@
 import time
+import unicodedata
 import uuid
 
 from django import forms
 from django.conf import settings
 from django.core import signing
-from django.core.validators import MaxLengthValidator, MinLengthValidator
+from django.core.validators import (
+    MaxLengthValidator,
+    MinLengthValidator,
+    ProhibitNullCharactersValidator,
+)
 from django.utils.translation import gettext_lazy as _
 
 _FILL_SALT = "forum.answer-form"
 _FORM_MAX_AGE = 60 * 60 * 24  # a form left open overnight still posts
+
+
+# Characters that print nothing: format characters (zero-width spaces and joiners,
+# direction marks), and letters drawn blank (braille pattern blank, Hangul fillers).
+_BLANK_LETTERS = {"\u2800", "\u3164", "\u115f", "\u1160", "\uffa0"}
+
+
+def visible_text(text: str) -> str:
+    """What a reader would see of ``text``: no spaces, no characters that print nothing."""
+    return "".join(
+        char
+        for char in text
+        if not char.isspace()
+        and unicodedata.category(char) not in ("Cf", "Cc", "Zs")
+        and char not in _BLANK_LETTERS
+    )
 
 
 class EditForm(forms.Form):
@@ -21,11 +42,21 @@ class EditForm(forms.Form):
         error_messages={"required": _("Write something before posting.")},
     )
 
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        if len(visible_text(body)) < settings.ANSWER_MIN_LENGTH:
+            raise forms.ValidationError(_("Write something before posting."), code="invisible")
+        return body
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         body = self.fields["body"]
         low, high = settings.ANSWER_MIN_LENGTH, settings.ANSWER_MAX_LENGTH
-        body.validators = [MinLengthValidator(low), MaxLengthValidator(high)]
+        body.validators = [
+            ProhibitNullCharactersValidator(),
+            MinLengthValidator(low),
+            MaxLengthValidator(high),
+        ]
         body.widget.attrs["maxlength"] = str(high)
 
 

@@ -6,7 +6,7 @@ from markdown_it import MarkdownIt
 
 # Bump when the output changes, so stored HTML can be re-rendered
 # (`manage.py rerender_answers`).
-RENDERER_VERSION = 1
+RENDERER_VERSION = 2  # 2: bare addresses become links
 
 ALLOWED_TAGS = {"p", "br", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
@@ -15,7 +15,11 @@ LINK_REL = "nofollow ugc noopener noreferrer"
 
 # CommonMark with raw HTML off: a typed <script> stays text. Headings, images
 # and tables are not part of a discussion answer; nh3 drops what slips through.
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+# Bare addresses (https://…, www.…) become links, as readers expect.
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
+_markdown.enable("linkify")
+for scheme in ("ftp:", "//"):  # only what nh3 lets through becomes a link
+    _markdown.linkify.add(scheme, None)
 _markdown.disable(["image", "heading", "lheading", "hr"])
 
 

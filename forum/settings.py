@@ -124,10 +124,13 @@ def mailer_from_url(url: str) -> dict:
 DEBUG = env_bool("DEBUG", True)
 _DEV_SECRET = "dev-only-insecure-secret-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET if DEBUG else "")
-if not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY == _DEV_SECRET):
+# The rules of Django's own deploy check (security.W009): long, and not one character
+# repeated ("x" * 50 is long and guessable).
+if not DEBUG and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY == _DEV_SECRET):
     # A guessable key lets anyone forge sessions and password-reset links.
     raise ImproperlyConfigured(
-        "SECRET_KEY must be set to a random string of at least 50 characters when DEBUG is off."
+        "SECRET_KEY must be set to a random string of at least 50 characters, with at least "
+        "5 different ones, when DEBUG is off."
     )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
@@ -156,6 +159,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Pages compress to a sixth of their size. Django pads each compressed response with
+    # random bytes (its BREACH mitigation), and masks the CSRF token on every page.
+    "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -170,6 +176,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "forum.urls"
+CSRF_FAILURE_VIEW = "forum.views.site.csrf_failure"
 # A question's page is its discussion, which the site (not the articles app) serves.
 ABSOLUTE_URL_OVERRIDES = {
     "articles.question": lambda question: reverse(
@@ -280,6 +287,22 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Agora] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_ADAPTER = "forum.accounts.AccountAdapter"
+# allauth's forms with one label per field and no placeholder (forum.forms_accounts).
+ACCOUNT_FORMS = {
+    "login": "forum.forms_accounts.LoginForm",
+    "signup": "forum.forms_accounts.SignupForm",
+    "add_email": "forum.forms_accounts.AddEmailForm",
+    "change_password": "forum.forms_accounts.ChangePasswordForm",
+    "set_password": "forum.forms_accounts.SetPasswordForm",
+    "reset_password": "forum.forms_accounts.ResetPasswordForm",
+    "reset_password_from_key": "forum.forms_accounts.ResetPasswordKeyForm",
+    "reauthenticate": "forum.forms_accounts.ReauthenticateForm",
+}
+MFA_FORMS = {
+    "authenticate": "forum.forms_accounts.AuthenticateForm",
+    "reauthenticate": "forum.forms_accounts.MfaReauthenticateForm",
+    "activate_totp": "forum.forms_accounts.ActivateTOTPForm",
+}
 # allauth keeps its rate limits in the cache: Redis in production, so every
 # worker counts the same attempts.
 ACCOUNT_RATE_LIMITS = {

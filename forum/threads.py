@@ -259,6 +259,28 @@ def load_answer_context(answer: Answer, *, viewer, sort: str = DEFAULT_SORT) -> 
     return AnswerContext(ancestors=ancestors, nodes=flatten(forest))
 
 
+def reply_counts_above(answer: Answer, *, viewer) -> list[tuple[int, int]]:
+    """(ancestor id, replies shown under it) for each answer above ``answer``, as the thread
+    page counts them: one query of ids in the thread."""
+    parent_of = dict(
+        Answer.objects.filter(visible_answers(viewer), root_id=answer.root_id).values_list(
+            "pk", "parent_id"
+        )
+    )
+    below = {}
+    for pk in parent_of:
+        ancestor = parent_of[pk]
+        while ancestor is not None:
+            below[ancestor] = below.get(ancestor, 0) + 1
+            ancestor = parent_of.get(ancestor)
+    counts = []
+    ancestor = parent_of.get(answer.pk)
+    while ancestor is not None:
+        counts.append((ancestor, below.get(ancestor, 0)))
+        ancestor = parent_of.get(ancestor)
+    return counts
+
+
 def with_most_appreciated(questions) -> list:
     """The questions, each with ``top_answer``: its best-ranked answer that has upvotes and
     a visible score, or None. Two queries whatever the number of answers."""

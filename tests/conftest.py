@@ -32,7 +32,7 @@ class CsrfClient(Client):
     - ``client.submit(page_url, form_selector, data)`` loads the page and posts the form
       with what the page put in it (its action, hidden inputs and token), as a browser
       does; with ``htmx=True`` it posts like htmx: the form's fields plus the
-      ``X-CSRFToken`` header that ``<body hx-headers>`` carries.
+      ``X-CSRFToken`` header that ``<body data-hx-headers>`` carries.
     - ``client.post(url, data)`` sends the ``csrftoken`` cookie's value as the
       ``X-CSRFToken`` header, like a script reading the cookie. The cookie exists only
       once a page was loaded: a client that loaded nothing has no token to send.
@@ -70,7 +70,7 @@ class CsrfClient(Client):
         html = BeautifulSoup(page.content.decode(), "html.parser")
         form = html.select_one(form_selector)
         assert form is not None, f"no {form_selector!r} on {page_url}"
-        action = (form.get("hx-post") if htmx else None) or form.get("action") or page_url
+        action = (form.get("data-hx-post") if htmx else None) or form.get("action") or page_url
         headers = {"Referer": f"http://testserver{page_url}"}
         if htmx:
             headers |= {"HX-Request": "true", "X-CSRFToken": body_token(html)}
@@ -114,8 +114,8 @@ def form_fields(form) -> dict:
 
 
 def body_token(html) -> str:
-    """The token htmx sends with every request: the one in ``<body hx-headers>``."""
-    return json.loads(html.body["hx-headers"])["X-CSRFToken"]
+    """The token htmx sends with every request: the one in ``<body data-hx-headers>``."""
+    return json.loads(html.body["data-hx-headers"])["X-CSRFToken"]
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 """A member's public page."""
 
 from django.db.models import Count, Sum
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from articles.models import Article
@@ -15,6 +17,8 @@ MEMBER_PAGE_ANSWERS = 50  # the latest ones; the total score counts them all
 @require_safe
 def member(request, username):
     """A member's public page: their published answers and the sum of their scores."""
+    if "\x00" in username:  # no pseudonym holds one, and PostgreSQL refuses to compare it
+        raise Http404(_("There is no such member."))
     person = get_object_or_404(User, username__iexact=username, anonymised_at__isnull=True)
     published = Answer.objects.filter(
         author=person,

@@ -1,10 +1,12 @@
 """Site plumbing: health check, robots.txt, and the pages of refusals and errors."""
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django.views.i18n import set_language
 
@@ -22,6 +24,16 @@ def permission_denied(request, exception=None):
     """The readable 403 page: why, and a way back to where the reader was."""
     context = {"exception": exception, "back_url": referring_page(request)}
     return render(request, "403.html", context, status=403)
+
+
+def csrf_failure(request, reason=""):
+    """A form sent without the token its page gave (an old tab, cookies off): the site's own
+    403 page, in the reader's language, saying what to do."""
+    message = _(
+        "This form has expired or your browser did not send its security cookie. "
+        "Reload the page and try again; nothing was changed."
+    )
+    return permission_denied(request, PermissionDenied(message))
 
 
 def bad_request(request, reason: str):

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 from ..forms import AnswerForm
 from ..models import QuestionVisit
 from ..rendering import render_nodes
-from ..rules import answering_refusal, hydrate, replying_refusal
+from ..rules import answering_refusal, has_verified_email, hydrate, replying_refusal
 from ..threads import DEFAULT_SORT, SORTS, load_answer_context, load_thread_page, sort_choices
 from .access import access_answer, access_question
 
@@ -70,6 +70,10 @@ def answer_form_context(request, question, *, parent=None, form=None, refusal=""
         )
     return {
         "refusal": refusal,
+        # A member whose address is not confirmed is offered the link again.
+        "unverified": bool(refusal)
+        and request.user.is_authenticated
+        and not has_verified_email(request.user),
         "form": form or (None if refusal else AnswerForm.for_thread(parent=parent)),
         "post_url": post_url,
         "parent": parent,

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from .. import ratelimit
 from ..rules import score_visible, vote_target_refusal, voting_refusal
@@ -83,4 +83,7 @@ def vote(request, pk):
     response = HttpResponse(widget, status=status)
     if retry_after:
         response["Retry-After"] = str(retry_after)
+    if status == 200:
+        message = _("Vote recorded.") if value else _("Vote taken back.")
+        trigger_client_event(response, "agora:announce", {"message": message}, after="settle")
     return response

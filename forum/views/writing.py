@@ -8,14 +8,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from .. import ratelimit
 from ..answers import check_delete_answer, check_edit_answer, check_post_answer
 from ..forms import AnswerForm, EditForm
 from ..markdown import render_markdown
 from ..rules import answering_refusal, deleting_refusal, editing_refusal, replying_refusal
-from ..threads import load_answer_context, load_thread_page
+from ..threads import load_answer_context, load_thread_page, reply_counts_above
 from .access import access_answer, access_question
 from .threads import answer_form_context, thread_context
 
@@ -75,7 +75,7 @@ def _write_answer(request, question, *, parent=None):
         body = kept.get("body", "")[: settings.ANSWER_MAX_LENGTH]
         return form_response(200, preview_html=render_markdown(body), autofocus=True)
     if not form.is_valid():
-        return form_response(400)
+        return form_response(400, autofocus=True)  # back in the box, to correct it
     if retry_after := _rate_limited(request):
         notice = _("You are posting too often. Please wait %(seconds)s seconds.") % {
             "seconds": retry_after
@@ -98,7 +98,9 @@ def _write_answer(request, question, *, parent=None):
 
 
 def _posted_fragment(request, question, answer, *, parent):
-    """The new answer in place, plus (for a top-level answer) a fresh empty form."""
+    """The new answer in place; for a top-level answer a fresh empty form and the question's
+    count, for a reply the counts of replies above it. The browser is told which answer
+    to bring focus to, and what to announce."""
     found = load_answer_context(answer, viewer=request.user)
     for node in found.nodes:
         node.depth = node.indent = 0
@@ -106,8 +108,15 @@ def _posted_fragment(request, question, answer, *, parent):
     if parent is None:
         question.refresh_from_db(fields=["answer_count"])  # the count shown above the thread
         context |= answer_form_context(request, question)
-        return render(request, "forum/posted.html#answer", context)
-    return render(request, "forum/posted.html#reply", context)
+        response = render(request, "forum/posted.html#answer", context)
+        message = _("Your answer is published.")
+    else:
+        context["reply_counts"] = reply_counts_above(answer, viewer=request.user)
+        response = render(request, "forum/posted.html#reply", context)
+        message = _("Your reply is published.")
+    return trigger_client_event(
+        response, "agora:posted", {"id": answer.pk, "message": message}, after="settle"
+    )
 
 
 @require_POST
@@ -168,11 +177,18 @@ def delete(request, pk):
     answer = access_answer(request, pk)
     if refusal := deleting_refusal(request.user, answer):
         raise PermissionDenied(refusal)
-    if request.method == "POST":
-        check_delete_answer(answer=answer, author=request.user)
-        return redirect(in_context(answer))
     context = {"answer": answer, "question": answer.question, "article": answer.question.article}
-    return render(request, "forum/delete.html", context)
+    if request.method == "GET":
+        template = "forum/delete.html#confirm" if request.htmx else "forum/delete.html"
+        return render(request, template, context)
+    check_delete_answer(answer=answer, author=request.user)
+    if request.htmx:
+        response = render(request, "forum/delete.html#withdrawn", context)
+        return trigger_client_event(
+            response, "agora:announce", {"message": _("Your answer is deleted.")}, after="settle"
+        )
+    # Back to the whole conversation it belonged to, where its place stays.
+    return redirect(f"{reverse('forum:answer', kwargs={'pk': answer.root_id})}#a{answer.pk}")
 
 
 @require_POST

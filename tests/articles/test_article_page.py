@@ -39,7 +39,7 @@ def test_the_shipped_article_once_published_reads_as_written(client, article):
     assert source.a["href"] == "https://techtracker.aspi.org.au/"
     # The source is apart from the questions, which are each their own item.
     assert "Quelle lecture" not in source.text
-    assert [plain(a.text) for a in page.select(".question-list a")] == QUESTIONS
+    assert [plain(a.text) for a in page.select(".question-card__link")] == QUESTIONS
 
 
 def test_lists_the_questions_in_order_with_their_answer_counts(client, alice):
@@ -118,6 +118,40 @@ def test_english_pages_translate_the_interface_not_the_article(client):
     assert page.select_one("#questions-title").text == "And you?"
     assert page.select_one("article")["lang"] == "fr"
     assert plain(page.select_one(".article__source").text) == "Source: ASPI"
+
+
+def test_english_pages_say_the_article_is_in_french_and_mark_it_so(client):
+    article = make_article(source_name="ASPI", questions=["Et alors ?"])
+    page = soup(client.get("/en" + article.get_absolute_url()))
+    note = page.select_one(".article__language")
+    assert note.text == "This article is published in French." and note["lang"] == "en"
+    assert page.select_one("article")["lang"] == "fr"
+    # What the site says inside the French article is in the page's language.
+    assert page.select_one("article .meta")["lang"] == "en"
+    assert page.select_one(".article__source span")["lang"] == "en"
+    assert page.select_one(".question-card__link")["lang"] == "fr"
+
+
+def test_french_pages_need_no_note_on_the_language(client):
+    article = make_article()
+    assert not soup(client.get(article.get_absolute_url())).select_one(".article__language")
+
+
+def test_each_open_question_invites_an_answer(client):
+    article = make_article(questions=["Ouverte ?"])
+    make_question(article, "locked", text="Verrouillée ?")
+    make_question(article, "closed", text="Close ?")
+    cards = soup(client.get("/en" + article.get_absolute_url())).select(".question-card")
+    invite = cards[0].select_one(".question-card__invite a")
+    assert invite.text == "Give your answer"
+    assert invite["href"] == article.questions.get(position=1).get_absolute_url() + "#answer-form"
+    assert not cards[1].select_one(".question-card__invite")
+    assert not cards[2].select_one(".question-card__invite")
+
+
+def test_no_invitation_once_the_article_is_closed(client):
+    article = make_article("closed", questions=["Trop tard ?"])
+    assert not soup(client.get(article.get_absolute_url())).select_one(".question-card__invite")
 
 
 @pytest.mark.parametrize("answers_per_question", [0, 3])

@@ -72,3 +72,43 @@ def test_post_is_a_readable_405(client):
     assert response.status_code == 405
     assert response["Allow"] == "GET, HEAD"
     assert "Méthode non autorisée" in response.content.decode()
+
+
+# --- The teaser, in the reader's language where the article has one --------------------------
+
+
+def teaser(response):
+    return soup(response).select_one(".article-card__teaser")
+
+
+def test_a_french_page_teases_with_the_opening_not_the_english_standfirst(client):
+    make_article(
+        standfirst="China is fighting on every front.",
+        standfirst_lang="en",
+        body="La Chine devance les États-Unis.\n\nLa suite.",
+    )
+    shown = teaser(client.get("/"))
+    assert plain(shown.text) == "La Chine devance les États-Unis."
+    assert shown["lang"] == "fr"
+    assert "China is fighting" not in client.get("/").content.decode()
+
+
+def test_an_english_page_teases_with_the_english_standfirst(client):
+    make_article(
+        standfirst="China is fighting on every front.",
+        standfirst_lang="en",
+        body="La Chine devance les États-Unis.",
+    )
+    shown = teaser(client.get("/en/"))
+    assert shown.text == "China is fighting on every front." and shown["lang"] == "en"
+
+
+def test_without_a_standfirst_the_opening_is_the_teaser_in_its_own_language(client):
+    make_article(body="Un premier paragraphe.\n\nUn second.")
+    shown = teaser(client.get("/en/"))
+    assert shown.text == "Un premier paragraphe." and shown["lang"] == "fr"
+
+
+def test_the_article_title_is_marked_french_on_english_pages(client):
+    make_article(title="Une nouvelle")
+    assert soup(client.get("/en/")).select_one(".article-card__title")["lang"] == "fr"

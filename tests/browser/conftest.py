@@ -70,3 +70,41 @@ def page_without_js(browser, live_server):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+def sign_in(context, user, url: str) -> None:
+    """Sign ``user`` in for every page of ``context``, with a session made by Django's test
+    client (the sign-in form has tests of its own)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": url}])
+
+
+@pytest.fixture
+def open_context(browser, live_server):
+    """Open a browser context of its own: ``open_context(lang="en", width=375,
+    scheme="dark", user=alice)``; a ``user`` is signed in through a session cookie.
+    Every context opened is closed at the end of the test."""
+    opened = []
+
+    def open_one(*, lang="fr", width=1280, scheme="light", user=None, javascript=True):
+        context = browser.new_context(
+            locale={"fr": "fr-FR", "en": "en-GB"}[lang],
+            base_url=live_server.url,
+            viewport={"width": width, "height": 900},
+            color_scheme=scheme,
+            java_script_enabled=javascript,
+        )
+        context.set_default_timeout(10_000)
+        opened.append(context)
+        if user is not None:
+            sign_in(context, user, live_server.url)
+        return context
+
+    yield open_one
+    for context in opened:
+        context.close()

@@ -73,7 +73,7 @@ def test_newcomer_answers_replies_edits_and_deletes(
     page.locator(f"#reply-{first.pk} textarea").fill("Vingt-cinq ans, en fait.")
     page.locator(f"#reply-{first.pk}").get_by_role("button", name="Enregistrer").click()
     expect(reply.locator(".answer__body")).to_have_text("Vingt-cinq ans, en fait.")
-    expect(reply.locator("summary")).to_contain_text("modifié")
+    expect(reply.locator(".answer__meta").first).to_contain_text("modifié")
 
     # Reload: everything is still there, in the thread.
     page.reload()

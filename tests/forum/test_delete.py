@@ -1,5 +1,7 @@
 """GET and POST /a/<pk>/delete/: the author takes an answer back; its place stays."""
 
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -56,10 +58,35 @@ def test_the_author_confirms_and_replies_stay_readable(client_for, question, min
     assert "Je te réponds." in page
 
 
-def test_a_deleted_reply_returns_to_its_parent(client_for, question, mine, bob):
+def test_a_deleted_reply_returns_to_its_whole_conversation(client_for, question, mine, bob):
     reply = make_answer(question, bob, parent=mine)
-    response = client_for(bob).submit(delete_url(reply), FORM)
-    assert response["Location"] == f"/a/{mine.pk}/#a{reply.pk}"
+    deep = make_answer(question, bob, parent=reply)
+    response = client_for(bob).submit(delete_url(deep), FORM)
+    # The conversation's first answer, scrolled to where the deleted one stays.
+    assert response["Location"] == f"/a/{mine.pk}/#a{deep.pk}"
+
+
+def test_under_htmx_the_question_is_asked_in_place(client_for, mine, alice):
+    response = client_for(alice).get(delete_url(mine), headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "<html" not in response.content.decode()
+    form = soup(response).select_one("form.delete-confirm")
+    assert form["data-hx-target"] == f"#body-{mine.pk}"
+    assert form.select_one("button[data-autofocus]") and form.select_one("a[data-cancel]")
+    assert status_of(mine) == "published"
+
+
+def test_under_htmx_the_answer_is_withdrawn_in_place(client_for, question, mine, alice):
+    alice_browser = client_for(alice)
+    alice_browser.get(question.get_absolute_url())  # the page the form opens in
+    response = alice_browser.post(delete_url(mine), headers={"HX-Request": "true"})
+    assert response.status_code == 200 and status_of(mine) == "deleted"
+    page = soup(response)
+    assert page.find("p").text == "[supprimé par l’auteur]"
+    swapped = {tag["id"] for tag in page.select("[data-hx-swap-oob]")}
+    assert swapped == {f"byline-{mine.pk}", f"actions-{mine.pk}", f"reply-{mine.pk}"}
+    assert "alice" not in page.text
+    announced = json.loads(response["HX-Trigger-After-Settle"])["agora:announce"]["message"]
+    assert announced == "Votre réponse est supprimée."
 
 
 def test_the_author_may_delete_a_pending_answer(client_for, question, alice):

@@ -62,7 +62,9 @@ def test_htmx_edit_swaps_the_form_then_the_body(client_for, question, mine, alic
     body, _oob = saved.content.decode().split("\n", 1)
     assert body == "<p>Neuf.</p>"
     # The first edit also marks the answer's header as edited, out of band.
-    assert soup(saved).select_one(f"div[hx-swap-oob='beforeend:#meta-{mine.pk}'] .answer__edited")
+    assert soup(saved).select_one(
+        f"div[data-hx-swap-oob='beforeend:#byline-{mine.pk}'] .answer__edited"
+    )
 
 
 def test_an_unchanged_text_makes_no_revision(client_for, mine, alice):

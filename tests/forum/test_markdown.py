@@ -71,3 +71,17 @@ def test_no_input_produces_markup_outside_the_allow_list(text):
         if "href" in attrs:
             # Relative links stay; any scheme must be one of the allowed ones.
             assert urlsplit(attrs["href"]).scheme.lower() in {"", "http", "https", "mailto"}
+
+
+def test_bare_addresses_become_links_but_not_in_code():
+    html = render_markdown(
+        "Voir https://techtracker.aspi.org.au/ et www.lemonde.fr, pas `https://x.org`."
+    )
+    assert '<a href="https://techtracker.aspi.org.au/" rel=' in html
+    assert '<a href="http://www.lemonde.fr" rel=' in html
+    assert "<code>https://x.org</code>" in html
+
+
+def test_only_web_and_mail_addresses_become_links():
+    html = render_markdown("ftp://x.org et //x.org et javascript:alert(1)")
+    assert "<a" not in html

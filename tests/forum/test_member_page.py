@@ -76,6 +76,10 @@ def test_an_unknown_member_is_404(client, db):
     assert client.get(member_url("nobody")).status_code == 404
 
 
+def test_a_name_with_a_nul_byte_is_404(client, db):
+    assert client.get("/members/%00/").status_code == 404
+
+
 def test_post_is_405(client, alice):
     client.get(member_url("alice"))
     response = client.post(member_url("alice"))

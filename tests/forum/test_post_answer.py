@@ -57,7 +57,7 @@ def test_htmx_answer_returns_the_answer_and_a_fresh_form(client_for, question, a
     assert response.status_code == 200
     html = response.content.decode()
     assert "<html" not in html
-    assert 'hx-swap-oob="afterbegin:#thread"' in html and "En place." in html
+    assert 'data-hx-swap-oob="afterbegin:#thread"' in html and "En place." in html
     fresh = soup(response).find("form", id="answer-form")
     assert fresh.find("textarea").text == ""
 
@@ -92,6 +92,25 @@ def test_the_same_key_from_another_member_is_another_answer(question, alice, bob
         author=bob, question=question, body="Deux.", idempotency_key=key
     )
     assert created and first != second
+
+
+def test_a_key_protects_only_its_own_submission(question, alice):
+    """Reused for another text or another place, the key returns nothing old: the new
+    text is posted, not silently dropped."""
+    key = uuid.uuid4()
+    first, _ = do_post_answer(author=alice, question=question, body="Un.", idempotency_key=key)
+    again, created = do_post_answer(
+        author=alice, question=question, body="Un.", idempotency_key=key
+    )
+    assert again == first and not created
+    other, created = do_post_answer(
+        author=alice, question=question, body="Autre chose.", idempotency_key=key
+    )
+    assert created and other != first and other.body == "Autre chose."
+    elsewhere, created = do_post_answer(
+        author=alice, question=make_question(), body="Un.", idempotency_key=key
+    )
+    assert created and elsewhere.question_id != question.pk
 
 
 def test_preview_without_javascript_shows_the_rendered_text_and_saves_nothing(
@@ -235,6 +254,9 @@ def test_get_is_405(client_for, question, alice):
         ("", "Écrivez quelque chose avant de publier."),
         ("x", "au moins 2 caractères"),
         ("x" * 10_001, "au plus 10000 caractères"),
+        ("Un octet nul : \x00 ici.", "Le caractère nul n’est pas autorisé."),
+        # Zero-width spaces, a byte-order mark, braille blanks, a Hangul filler.
+        ("\u200b\u200b\ufeff\u2800\u2800 \u3164", "Écrivez quelque chose avant de publier."),
     ],
 )
 def test_bad_text_is_a_400_with_the_reason_and_keeps_the_text(
@@ -245,6 +267,17 @@ def test_bad_text_is_a_400_with_the_reason_and_keeps_the_text(
     assert message in text_of(response)
     assert soup(response).find("textarea", attrs={"name": "body"}).text == body
     assert not Answer.objects.exists()
+
+
+def test_errors_are_summarised_at_the_top_and_tied_to_the_field(client_for, question, alice):
+    response = client_for(alice).submit(question.get_absolute_url(), FORM, {"body": "x"})
+    form = soup(response).select_one(FORM)
+    textarea = form.find("textarea", attrs={"name": "body"})
+    summary = form.select_one("[role=alert]")
+    assert summary.select_one(f"a[href='#{textarea['id']}']") is not None
+    assert textarea["aria-invalid"] == "true"
+    described = [form.find(id=part) for part in textarea["aria-describedby"].split()]
+    assert all(described) and "caractères" in described[0].text
 
 
 def test_htmx_bad_text_returns_the_form_fragment_only(client_for, question, alice):

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 def live_preview(browser, body, page_url):
     """What htmx sends as the member types in the answer form of ``page_url``: the text,
-    with the token of the page's ``<body hx-headers>``."""
+    with the token of the page's ``<body data-hx-headers>``."""
     _action, _fields, headers = browser.read_form(page_url, "#answer-form", htmx=True)
     return browser.post_form(reverse("forum:preview"), {"body": body}, headers)
 

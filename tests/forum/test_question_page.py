@@ -64,9 +64,11 @@ def test_every_subtree_collapses_without_javascript(client, question, alice, bob
     first = make_answer(question, alice)
     make_answer(question, bob, parent=first)
     make_answer(question, bob, parent=first)
-    details = soup(client.get(question.get_absolute_url())).select_one(f"#a{first.pk} > details")
-    assert details.has_attr("open")
-    assert "2 réponses" in details.summary.text
+    node = soup(client.get(question.get_absolute_url())).select_one(f"#a{first.pk}")
+    details = node.select_one(":scope > details")
+    assert details.has_attr("open") and details.summary is not None
+    # Outside the fold, so a folded thread still says who wrote it and how much it holds.
+    assert "2 réponses" in node.select_one(":scope > .answer__meta").text
 
 
 def test_indentation_stops_at_six_and_deeper_replies_name_their_parent(
@@ -116,7 +118,7 @@ def test_a_withdrawn_answer_names_neither_its_author_nor_its_time(client, questi
     gone = make_answer(question, alice, body="Regrettée.", status="deleted")
     make_answer(question, bob, parent=gone, body="Réponse restée.")
     node = soup(client.get(question.get_absolute_url())).select_one(f"#a{gone.pk}")
-    meta = node.select_one("summary")
+    meta = node.select_one(".answer__meta")
     assert "alice" not in node.text and meta.find("time") is None
     assert "[retirée]" in meta.text and "Réponse restée." in node.text
 
@@ -129,6 +131,16 @@ def test_withdrawn_replies_come_after_the_living_in_every_sort(client, question,
     for sort in ("best", "top", "new", "old", "controversial"):
         order = ids_in_page_order(client.get(question.get_absolute_url() + f"?sort={sort}"))
         assert order == [top.pk, alive.pk, gone.pk], sort
+
+
+def test_text_that_looks_like_the_token_placeholder_is_shown_as_typed(client, question, alice):
+    """Cached answers carry a placeholder for each reader's CSRF token; what people write
+    must never be taken for it, or a link could carry readers' tokens away."""
+    typed = "Lien : https://evil.example/?t=__csrf_token__ et <csrf-token> aussi."
+    make_answer(question, alice, body=typed)
+    body = soup(client.get(question.get_absolute_url())).select_one(".answer__body")
+    assert body.find("a")["href"] == "https://evil.example/?t=__csrf_token__"
+    assert "<csrf-token>" in body.text
 
 
 def test_authors_link_to_their_members_page(client, question, alice):
@@ -177,6 +189,15 @@ def test_the_answer_form_is_offered_to_verified_members_only(
     )
     assert not unverified.select("textarea")
     assert soup(client_for(alice).get(url)).select_one("form#answer-form textarea[name=body]")
+
+
+def test_an_unconfirmed_member_is_offered_the_confirmation_link_again(
+    client_for, question, carol_unverified
+):
+    page = soup(client_for(carol_unverified).get(question.get_absolute_url()))
+    notice = page.select_one("#answer-form")
+    assert "Confirmez votre adresse e-mail" in notice.text
+    assert notice.select_one("a.resend-link")["href"] == "/accounts/email/"
 
 
 @pytest.mark.parametrize(
@@ -265,10 +286,10 @@ def test_cached_answers_never_show_stale_content(client_for, question, alice, bo
     page = bob_browser.get(url).content.decode()
     assert "Version deux." in page and "Version un." not in page
     make_answer(question, bob, parent=mine, body="Une réponse.")
-    assert "1 réponse" in soup(bob_browser.get(url)).select_one(f"#a{mine.pk} summary").text
+    assert "1 réponse" in soup(bob_browser.get(url)).select_one(f"#a{mine.pk} .answer__meta").text
     alice.username = "alice2"
     alice.save()
-    assert "alice2" in soup(bob_browser.get(url)).select_one(f"#a{mine.pk} summary").text
+    assert "alice2" in soup(bob_browser.get(url)).select_one(f"#a{mine.pk} .answer__meta").text
 
 
 # --- Sorts and pages ------------------------------------------------------------------

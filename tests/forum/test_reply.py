@@ -1,5 +1,7 @@
 """GET and POST /a/<pk>/reply/: a member replies to an answer, at any depth."""
 
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -68,6 +70,19 @@ def test_the_inline_reply_form_has_ids_of_its_own(client_for, question, top, bob
     assert fragment_ids and not page_ids & set(fragment_ids)
     textarea = fragment.find("textarea")
     assert fragment.find("label", attrs={"for": textarea["id"]}) is not None
+
+
+def test_htmx_reply_updates_the_reply_counts_above_it_and_asks_for_focus(
+    client_for, question, top, alice, bob
+):
+    middle = make_answer(question, bob, parent=top)
+    make_answer(question, alice, parent=top)
+    response = client_for(bob).submit(reply_url(middle), FORM, {"body": "Au fond."}, htmx=True)
+    new = Answer.objects.get(body="Au fond.")
+    counts = {tag["id"]: tag.text for tag in soup(response).select("[data-hx-swap-oob]")}
+    assert counts == {f"replies-{middle.pk}": "1 réponse", f"replies-{top.pk}": "3 réponses"}
+    trigger = json.loads(response["HX-Trigger-After-Settle"])
+    assert trigger["agora:posted"]["id"] == new.pk
 
 
 def test_htmx_reply_returns_the_reply_as_a_list(client_for, top, bob):

@@ -43,6 +43,29 @@ def test_production_refuses_to_start_without_a_real_secret_key():
     assert load_settings(DEBUG="0", SECRET_KEY="k" * 40 + "0123456789abcdef").returncode == 0
 
 
+def test_production_refuses_a_long_key_made_of_one_character():
+    result = load_settings(DEBUG="0", SECRET_KEY="x" * 60, ALLOWED_HOSTS="agora.example")
+    assert result.returncode != 0
+    assert "at least 5 different ones" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("site_url", "flagged"),
+    [
+        ("http://127.0.0.1:8000", True),
+        ("http://agora.example", True),
+        ("https://agora.example", False),
+    ],
+)
+def test_the_deploy_check_flags_a_site_url_that_is_not_the_public_https_address(
+    settings, site_url, flagged
+):
+    from forum.checks import check_site_url
+
+    settings.SITE_URL = site_url
+    assert [w.id for w in check_site_url(None)] == (["forum.W001"] if flagged else [])
+
+
 def test_development_needs_nothing():
     assert load_settings().returncode == 0
 

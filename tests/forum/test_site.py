@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import make_article, make_question
+from tests.pages import text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +34,15 @@ def test_robots_points_to_the_sitemap_and_keeps_crawlers_off_private_pages(clien
     # The same private pages in English, under /en/.
     assert "Disallow: /en/admin/" in body and "Disallow: /en/accounts/" in body
     assert "Disallow: /editor/" in body and "Disallow: /en/editor/" in body
+
+
+def test_pages_go_out_compressed_to_browsers_that_accept_it(client):
+    make_question()
+    response = client.get("/", headers={"accept-encoding": "gzip, br"})
+    assert response["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response["Vary"]
+    plain = client.get("/")
+    assert not plain.has_header("Content-Encoding")
 
 
 @pytest.mark.parametrize("name", ["articles:home", "robots", "healthz"])
@@ -76,3 +86,15 @@ def test_unknown_addresses_are_404s_in_the_site_layout(client, prefix, title):
     assert response.status_code == 404
     assert title in response.content.decode()
     assert 'class="site-header"' in response.content.decode()
+
+
+# --- A form without its token ------------------------------------------------------------
+
+
+def test_a_refused_token_gets_the_sites_page_in_the_readers_language(client):
+    make_question()
+    response = client.post("/en/i18n/setlang/", {"language": "fr"})  # no page, no token
+    assert response.status_code == 403
+    page = text_of(response)
+    assert "Reload the page and try again; nothing was changed." in page
+    assert "Agora" in page  # the site's layout, not Django's bare page

@@ -1,5 +1,6 @@
 """POST /a/<pk>/vote/: a member sets their vote on an answer to +1, -1 or 0."""
 
+import json
 import re
 from urllib.parse import unquote
 
@@ -87,15 +88,21 @@ def test_htmx_vote_answers_with_the_widget_and_its_token_works_for_the_next_vote
     assert widget.select_one(".vote__button--up")["aria-pressed"] == "false"
     assert "-1" in widget.select_one(".vote__score").text
     assert counted(answer) == (0, 1, -1)
+    # Said to screen readers once the widget is in place (forum/static/js/site.js).
+    trigger = json.loads(response["HX-Trigger-After-Settle"])
+    assert trigger == {"agora:announce": {"message": "Vote enregistré."}}
     # The swapped-in widget is the one the next click submits: its own token must do.
     token = widget.select_one("input[name=csrfmiddlewaretoken]")["value"]
     again = bob_browser.post(
-        widget["hx-post"],
+        widget["data-hx-post"],
         {"csrfmiddlewaretoken": token, "value": "0"},
         headers={"HX-Request": "true"},
     )
     assert again.status_code == 200
     assert counted(answer) == (0, 0, 0)
+    assert (
+        "Vote retiré." in json.loads(again["HX-Trigger-After-Settle"])["agora:announce"]["message"]
+    )
 
 
 def test_each_reader_votes_with_the_token_their_own_page_gave_them(
