@@ -1,6 +1,7 @@
 """Reading a discussion: load a page of threads in a fixed number of queries, build
 the tree in memory, sort siblings, and flatten it for a template that never recurses."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
@@ -19,6 +20,17 @@ NARROW_INDENT = 3  # small screens indent less; deeper replies name their parent
 class Author(NamedTuple):
     name: str  # as shown: the pseudonym, or "[deleted account]"
     slug: str  # for the member's page; "" once the account is deleted
+
+
+# The words of a pseudonym: "Camille_R" -> Camille, R; "YanisB" -> Yanis, B; "jean.dupont2".
+_NAME_PARTS = re.compile(r"[^\W\d_][^\W\d_A-ZÀ-Þ]*")
+
+
+def initials(name: str) -> str:
+    """Up to two letters that stand for a member beside their name: "CR", "YB", "A"
+    ("Quentin56": "Q"; a name of digits only: its first digit)."""
+    parts = _NAME_PARTS.findall(name) or [name]
+    return "".join(part[0] for part in parts[:2]).upper()
 
 
 def author_names(answers) -> dict[int, Author]:
@@ -71,6 +83,11 @@ class Node:
     depth: int  # relative to the first answer shown
     author_name: str = ""
     author_slug: str = ""  # the member page's address part; "" for a deleted account
+
+    @property
+    def author_initials(self) -> str:
+        return initials(self.author_name) if self.author_slug else ""
+
     children: list["Node"] = field(default_factory=list)
     parent: "Node | None" = None
     is_new: bool = False

@@ -39,6 +39,11 @@ def test_newcomer_answers_replies_edits_and_deletes(
     first = do_post_answer(
         author=author, question=question, body="La Chine investit depuis vingt ans."
     )[0]
+    # Every console error counts: a blocked inline style (CSP), an htmx selector that
+    # matches nothing, a script error.
+    console_errors = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: console_errors.append(str(error)))
 
     link = sign_up(page, mailoutbox)
     # Before verifying, the question page says why one cannot answer yet.
@@ -86,6 +91,7 @@ def test_newcomer_answers_replies_edits_and_deletes(
     expect(page.locator("main")).to_contain_text("[supprimé par l’auteur]")
     expect(page.locator("main")).not_to_contain_text("Vingt-cinq ans")
     expect(page.locator(f"#a{first.pk} .answer__body").first).to_contain_text("vingt ans")
+    assert console_errors == []
 
 
 def test_the_same_journey_without_javascript(

@@ -143,10 +143,13 @@ def test_text_that_looks_like_the_token_placeholder_is_shown_as_typed(client, qu
     assert "<csrf-token>" in body.text
 
 
-def test_authors_link_to_their_members_page(client, question, alice):
-    make_answer(question, alice, body="Signée.")
-    link = soup(client.get(question.get_absolute_url())).select_one("a.answer__author")
-    assert link.text == "alice" and link["href"] == "/members/alice/"
+def test_authors_link_to_their_members_page_beside_their_initials(client, question, make_member):
+    camille = make_member("Camille_R")
+    make_answer(question, camille, body="Signée.")
+    byline = soup(client.get(question.get_absolute_url())).select_one(".answer__byline")
+    link = byline.select_one("a.answer__author")
+    assert link.text == "Camille_R" and link["href"] == "/members/Camille_R/"
+    assert byline.select_one(".avatar[aria-hidden=true]").text == "CR"
 
 
 def test_pending_answers_are_shown_to_their_author_only(client, client_for, question, alice, bob):

@@ -31,6 +31,7 @@ PAIRS = [
     ("focus", "bg", 3),
     ("focus", "surface", 3),
     ("muted", "surface", 3),  # field borders
+    ("text", "line", 4.5),  # an author's initials
 ]
 
 

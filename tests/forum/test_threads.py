@@ -37,3 +37,10 @@ def test_flatten_walks_the_tree_depth_first_in_the_sort_order():
     nodes = flatten(build_forest([top, other], [first_reply, second_reply, nested], sort="old"))
     assert [(n.answer.pk, n.depth) for n in nodes] == [(1, 0), (3, 1), (5, 2), (4, 1), (2, 0)]
     assert [n.descendant_count for n in nodes] == [3, 1, 0, 0, 0]
+
+
+def test_initials_take_the_first_letters_of_a_pseudonyms_words():
+    from forum.threads import initials
+
+    names = ["Camille_R", "YanisB", "alice", "jean.dupont2", "Anaïs.G", "Quentin56", "42"]
+    assert [initials(name) for name in names] == ["CR", "YB", "A", "JD", "AG", "Q", "4"]
