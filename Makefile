@@ -22,7 +22,7 @@ FIND_PYTHON = for c in $${PYTHON:-} python3.14 python3.13 python3.12 python3 \
 	    command -v "$$c"; exit 0; fi; done; \
 	  echo "No Python 3.12 or newer found; set PYTHON=/path/to/python3.12" >&2; exit 1
 
-.PHONY: help venv run test test-postgres lint format serve bench screenshots messages demo clean
+.PHONY: help venv run test test-postgres lint format serve bench screenshots messages allauth-french demo clean
 
 help:
 	@echo "make run      serve the site on http://127.0.0.1:$(PORT) (SQLite)"
@@ -85,6 +85,10 @@ serve: venv
 messages: venv
 	$(BIN)/python manage.py makemessages --locale fr --no-obsolete --add-location file --ignore '.venv/*'
 	$(BIN)/python manage.py compilemessages --locale fr --ignore '.venv/*'
+
+# French typography for allauth's own strings (after upgrading allauth).
+allauth-french: venv
+	$(BIN)/python bin/allauth_french.py
 
 # The README's screenshots, from a fresh demo site (needs Chromium).
 screenshots: venv

@@ -117,3 +117,26 @@ def test_missing_gettext_tools_are_named(tmp_path):
     assert result.returncode == 2
     assert "xgettext, msguniq, msgmerge, msgattrib, msgfmt not found" in result.stderr
     assert "apt-get install gettext" in result.stderr
+
+
+def test_allauths_french_reads_with_typographic_apostrophes():
+    """allauth's own catalogue writes "l'adresse"; ours, read first, says "l’adresse"
+    for every such string (bin/allauth_french.py lists and fills them)."""
+    import re
+
+    import allauth
+    import polib
+    from django.utils import translation
+
+    source = Path(allauth.__file__).parent / "locale" / "fr" / "LC_MESSAGES" / "django.po"
+    straight = [
+        entry.msgid
+        for entry in polib.pofile(str(source))
+        if not entry.obsolete and re.search(r"\w'\w", entry.msgstr)
+    ]
+    assert len(straight) > 50  # the catalogue was read
+    with translation.override("fr"):
+        still_straight = [
+            msgid for msgid in straight if re.search(r"\w'\w", translation.gettext(msgid))
+        ]
+    assert still_straight == []
