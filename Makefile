@@ -22,7 +22,7 @@ FIND_PYTHON = for c in $${PYTHON:-} python3.14 python3.13 python3.12 python3 \
 	    command -v "$$c"; exit 0; fi; done; \
 	  echo "No Python 3.12 or newer found; set PYTHON=/path/to/python3.12" >&2; exit 1
 
-.PHONY: help venv run test test-postgres lint format serve bench screenshots messages allauth-french demo clean
+.PHONY: help venv run test test-postgres lint format serve bench reliability screenshots messages allauth-french demo clean
 
 help:
 	@echo "make run      serve the site on http://127.0.0.1:$(PORT) (SQLite)"
@@ -30,6 +30,7 @@ help:
 	@echo "make lint     ruff, migrations check, deploy check, French catalogue check"
 	@echo "make serve    gunicorn with production settings"
 	@echo "make bench    benchmarks, printed as JSON"
+	@echo "make reliability  the site under load while Redis and PostgreSQL fail, as JSON"
 	@echo "make demo     fill the shipped article with demo members and answers"
 	@echo "make screenshots  the README's screenshots, from a fresh demo site"
 
@@ -60,6 +61,7 @@ test-postgres: venv
 
 # Production-like variables, so `check --deploy` judges what production runs.
 DEPLOY_ENV := DEBUG=0 SECRET_KEY=$$(printf 'x%.0s' {1..60})-lint-only ALLOWED_HOSTS=agora.example \
+	REDIS_URL=redis://127.0.0.1:6379/0 \
 	SITE_URL=https://agora.example EMAIL_URL=smtp://mail.example:587
 
 lint: venv
@@ -96,6 +98,10 @@ screenshots: venv
 
 bench: venv
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Its own PostgreSQL cluster and Redis on free ports (never the machine's); about 2 minutes.
+reliability: venv
+	@$(BIN)/python -m reliability $(RELIABILITY_ARGS)
 
 demo: venv
 	$(BIN)/python manage.py migrate --no-input

@@ -1,5 +1,7 @@
 """Members' accounts: how allauth behaves here, and deleting an account."""
 
+import unicodedata
+import uuid
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -35,6 +37,22 @@ class AccountAdapter(DefaultAccountAdapter):
         "username_taken": gettext_lazy("This pseudonym is already taken."),
     }
 
+    def clean_username(self, username, shallow=False):
+        """Pseudonyms as people will read them: compatibility forms folded (NFKC: "ﬁ" is
+        "fi"), one script only (no Cyrillic "а" passing for a Latin "a"), and the names
+        of deleted accounts kept for them."""
+        username = unicodedata.normalize("NFKC", username)
+        if username.casefold().startswith(ANONYMISED_PREFIX):
+            raise forms.ValidationError(
+                _("Pseudonyms starting with “%(prefix)s” are kept for deleted accounts.")
+                % {"prefix": ANONYMISED_PREFIX}
+            )
+        if len(scripts_of(username)) > 1:
+            raise forms.ValidationError(
+                _("A pseudonym is written in one alphabet: mixed ones can pass for others.")
+            )
+        return super().clean_username(username, shallow=shallow)
+
     def login(self, request, user):
         super().login(request, user)
         user.remember_language(get_language())
@@ -64,13 +82,30 @@ class AccountAdapter(DefaultAccountAdapter):
         )
 
 
+ANONYMISED_PREFIX = "deleted-"  # no new member may take such a pseudonym
+
+
+def anonymised_name(user: User) -> str:
+    """The pseudonym a deleted account keeps: unique even if an older account took one
+    like it before the prefix was reserved."""
+    name = f"{ANONYMISED_PREFIX}{user.pk}"
+    if User.objects.filter(username__iexact=name).exclude(pk=user.pk).exists():
+        name = f"{name}-{uuid.uuid4().hex[:12]}"
+    return name
+
+
+def scripts_of(text: str) -> set[str]:
+    """The alphabets of a text's letters: {"LATIN"}, {"LATIN", "CYRILLIC"}…"""
+    return {unicodedata.name(char, "UNKNOWN").split(" ")[0] for char in text if char.isalpha()}
+
+
 def anonymise_member(*, user: User) -> None:
     """Delete an account the way the site promises: the person's data goes, their
     answers stay signed "[deleted account]", votes and the moderation log stay."""
     with transaction.atomic():
         EmailAddress.objects.filter(user=user).delete()
         Authenticator.objects.filter(user=user).delete()
-        user.username = f"deleted-{user.pk}"
+        user.username = anonymised_name(user)
         user.email = ""
         user.first_name = user.last_name = ""
         user.set_unusable_password()
@@ -106,8 +141,8 @@ def delete_account(request):
     if request.method == "POST":
         if form.is_valid():
             user = request.user
+            anonymise_member(user=user)  # first: a failure must leave them signed in
             logout(request)
-            anonymise_member(user=user)
             messages.success(
                 request,
                 _("Your account was deleted. Your answers are now signed “[deleted account]”."),

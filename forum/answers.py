@@ -7,7 +7,8 @@ import uuid
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from articles.models import Question
@@ -139,3 +140,36 @@ def do_delete_answer(*, answer: Answer) -> Answer:
             mine.filter(status=Answer.Status.PENDING).update(status=Answer.Status.DELETED)
     answer.status = Answer.Status.DELETED
     return answer
+
+
+def repair_tree_counts() -> list[str]:
+    """Rewrite every question's answer count and every answer's reply count that drifted
+    from the rows they count; say what changed."""
+    published = (
+        Answer.objects.filter(question=OuterRef("pk"), status=Answer.Status.PUBLISHED)
+        .order_by()
+        .values("question")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    replies = (
+        Answer.objects.filter(parent=OuterRef("pk"))
+        .order_by()
+        .values("parent")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    changes = []
+    drifted = Question.objects.annotate(real=Coalesce(Subquery(published), 0)).exclude(
+        answer_count=F("real")
+    )
+    for question in drifted:
+        Question.objects.filter(pk=question.pk).update(answer_count=question.real)
+        changes.append(f"question {question.pk}: answers {question.answer_count} → {question.real}")
+    drifted = Answer.objects.annotate(real=Coalesce(Subquery(replies), 0)).exclude(
+        reply_count=F("real")
+    )
+    for answer in drifted.only("pk", "reply_count"):
+        Answer.objects.filter(pk=answer.pk).update(reply_count=answer.real)
+        changes.append(f"answer {answer.pk}: replies {answer.reply_count} → {answer.real}")
+    return changes

@@ -9,9 +9,11 @@ from allauth.account import forms as account_forms
 from allauth.mfa.base import forms as mfa_forms
 from allauth.mfa.totp import forms as totp_forms
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 EMAIL_LABEL = _("E-mail address")
+EMAIL_MAX_LENGTH = 254  # RFC 5321's limit, and the length of the columns that keep it
 
 
 class PlainFieldsMixin:
@@ -25,6 +27,10 @@ class PlainFieldsMixin:
             if isinstance(field, forms.EmailField):
                 field.label = EMAIL_LABEL
                 field.error_messages["invalid"] = _("Enter a valid e-mail address.")
+                # An address longer than the column would be stored cut: refuse it whole.
+                field.max_length = EMAIL_MAX_LENGTH
+                field.validators.append(MaxLengthValidator(EMAIL_MAX_LENGTH))
+                field.widget.attrs["maxlength"] = str(EMAIL_MAX_LENGTH)
 
 
 class NewPasswordLabelsMixin:

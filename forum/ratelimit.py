@@ -13,6 +13,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 
+from .cache import note_redis_failure, redis_is_down
+
+
+class RateLimitUnavailable(Exception):
+    """The shared counters cannot be reached, so a limited write cannot be allowed now."""
+
 
 def parse_rate(rate: str) -> tuple[int, int]:
     """ "10/600" -> (10 requests, per 600 seconds)."""
@@ -47,13 +53,21 @@ def hit(*limits: tuple[str, str, str]) -> int | None:
 def _count(keys: list[tuple[str, int]]) -> list[int]:
     """Add one to each counter (key, lifetime in seconds); return the new counts."""
     if settings.REDIS_URL:
+        # Limits fail closed: a write whose limit cannot be counted is refused (503 with
+        # Retry-After, forum.middleware), as counting nothing would let a flood through.
+        if redis_is_down():
+            raise RateLimitUnavailable
         # SET NX EX makes the window's counter (INCR keeps its expiry), pipelined
         # for every limit: one round trip, where Django's cache API costs three per limit.
-        with _redis(settings.REDIS_URL).pipeline(transaction=False) as pipe:
-            for key, lifetime in keys:
-                pipe.set(key, 0, ex=lifetime, nx=True)
-                pipe.incr(key)
-            return pipe.execute()[1::2]
+        try:
+            with _redis(settings.REDIS_URL).pipeline(transaction=False) as pipe:
+                for key, lifetime in keys:
+                    pipe.set(key, 0, ex=lifetime, nx=True)
+                    pipe.incr(key)
+                return pipe.execute()[1::2]
+        except (redis.RedisError, OSError) as error:
+            note_redis_failure(error)
+            raise RateLimitUnavailable from error
     counts = []
     for key, lifetime in keys:
         try:
@@ -66,7 +80,8 @@ def _count(keys: list[tuple[str, int]]) -> list[int]:
 
 @functools.cache
 def _redis(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url)
+    timeout = settings.REDIS_TIMEOUT
+    return redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
 
 
 def client_ip(request) -> str:

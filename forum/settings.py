@@ -173,6 +173,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "forum.middleware.ReadableMethodNotAllowedMiddleware",
+    "forum.middleware.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "forum.urls"
@@ -217,8 +218,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "pool": {
             "min_size": env_int("DB_POOL_MIN", 2),
             "max_size": env_int("DB_POOL_MAX", 10),
-            "timeout": env_int("DB_POOL_TIMEOUT", 10),
+            # Seconds a request waits for a connection: when the database is down, a
+            # quick 503 (forum.middleware) rather than sync workers stalled for long.
+            "timeout": env_int("DB_POOL_TIMEOUT", 1),
         },
+        "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 1),
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the dev server and a task worker share the file.
@@ -229,9 +233,26 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 REDIS_URL = env_str("REDIS_URL")
+# Without a shared cache each worker process counts rate limits on its own (three
+# workers let three times the limit through): production refuses to start so, unless
+# told it runs a single process.
+if not DEBUG and not REDIS_URL and not env_bool("SINGLE_PROCESS", False):
+    raise ImproperlyConfigured(
+        "REDIS_URL is required when DEBUG is off: rate limits and the cache must be shared "
+        "by every worker. (SINGLE_PROCESS=1 runs without it, for one process only.)"
+    )
+REDIS_TIMEOUT = 0.5  # seconds: a Redis that does not answer must not hold a page up
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            # Redis down is a cache miss, not an error (forum.cache).
+            "BACKEND": "forum.cache.FailSafeRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT,
+                "socket_timeout": REDIS_TIMEOUT,
+            },
+        }
     }
 else:
     CACHES = {
@@ -363,9 +384,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-# Sessions are read from the cache (Redis in production) and written through to
-# the database: a signed-in request costs no session query.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database only: a session cached in Redis would survive a
+# sign-out made while Redis was down, and per-worker caches would each keep their own.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP

@@ -1,14 +1,19 @@
 """Site plumbing: health check, robots.txt, and the pages of refusals and errors."""
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.db import DatabaseError, connection
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django.views.i18n import set_language
+from psycopg_pool import PoolTimeout
+
+from ..cache import redis_is_down
 
 DEFAULT_RETRY_AFTER = 60  # seconds; allauth's limits do not say when they reset
 
@@ -63,8 +68,21 @@ def switch_language(request):
 
 @require_safe
 def healthz(request):
-    """For load balancers: the process answers. Touches neither database nor cache."""
-    return HttpResponse("ok", content_type="text/plain")
+    """For load balancers: 200 while the site can serve (the cache may be degraded: pages
+    are then rendered without it), 503 when the database cannot be reached. One quick
+    query, one cache read; JSON saying which is which."""
+    report = {"database": "ok", "cache": "ok"}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except (DatabaseError, PoolTimeout):
+        report["database"] = "down"
+    if settings.REDIS_URL:
+        cache.get("healthz")  # fails safe, and notes the failure
+        if redis_is_down():
+            report["cache"] = "degraded"
+    status = 503 if report["database"] == "down" else 200
+    return JsonResponse(report, status=status)
 
 
 @require_safe

@@ -55,6 +55,45 @@ def test_pseudonyms_are_unique_whatever_their_case(client, alice):
     assert soup(response).select_one(".errorlist")
 
 
+def test_the_pseudonyms_of_deleted_accounts_are_kept_for_them(client):
+    response = sign_up(client, username="Deleted-47")
+    assert response.status_code == 200 and not User.objects.filter(username="Deleted-47")
+    assert "réservés aux comptes supprimés" in soup(response).select_one(".errorlist").text
+
+
+def test_anonymising_cannot_collide_with_an_older_pseudonym(client_for, alice, make_member):
+    # An account made before the prefix was reserved holds the name alice would get.
+    make_member(f"deleted-{alice.pk}")
+    member = client_for(alice)
+    response = member.submit(reverse("account_delete"), FORM, {"password": "pw-alice"})
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.is_anonymised and alice.username.startswith(f"deleted-{alice.pk}-")
+
+
+@pytest.mark.parametrize(
+    "lookalike",
+    ["\u0430lice", "bob\u043e"],  # a Cyrillic "а", a Cyrillic "о"
+)
+def test_a_pseudonym_mixing_alphabets_is_refused(client, alice, lookalike):
+    response = sign_up(client, email="autre@example.org", username=lookalike)
+    assert response.status_code == 200 and not User.objects.filter(username=lookalike)
+    assert "alphabet" in soup(response).select_one(".errorlist").text
+
+
+def test_a_pseudonym_is_read_in_its_plain_form(client, make_member):
+    make_member("filou")
+    response = sign_up(client, email="autre@example.org", username="\ufb01lou")  # "ﬁ"
+    assert response.status_code == 200  # "ﬁlou" is "filou", already taken
+    assert User.objects.filter(username__iexact="filou").count() == 1
+
+
+def test_an_address_too_long_to_keep_whole_is_refused(client):
+    address = "a" * 300 + "@example.org"  # 312 characters: it would be stored cut
+    response = sign_up(client, email=address)
+    assert response.status_code == 200 and not User.objects.filter(username="Nadia")
+
+
 def test_members_sign_in_with_their_email(client, alice):
     response = client.submit(
         reverse("account_login"), FORM, {"login": "alice@example.org", "password": "pw-alice"}
@@ -85,6 +124,23 @@ def test_signing_up_in_english_stays_in_english(client):
         },
     )
     assert response.status_code == 302 and response["Location"].startswith("/en/")
+
+
+def test_the_confirmation_mail_is_english_and_links_to_english_pages(client, mailoutbox):
+    client.get("/en/accounts/signup/")
+    client.submit(
+        "/en/accounts/signup/",
+        FORM,
+        {
+            "email": "nadia@example.org",
+            "username": "Nadia",
+            "password1": "un mot de passe solide 2024",
+            "password2": "un mot de passe solide 2024",
+        },
+    )
+    (mail,) = mailoutbox
+    assert "/en/accounts/confirm-email/" in LINK.search(mail.body).group(0)
+    assert "Agora" in mail.subject and "Confirm" in mail.subject
 
 
 def test_signing_in_in_english_lands_on_the_english_home_and_is_remembered(client, alice):

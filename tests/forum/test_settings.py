@@ -10,12 +10,18 @@ from django.core.exceptions import ImproperlyConfigured
 
 from forum.settings import DISCUSSION_POLICIES, env_bool, mailer_from_url
 
+REDIS = "redis://127.0.0.1:6379/0"  # only read by the settings, never dialled here
+
 
 def load_settings(**env):
     """Import the settings in a fresh interpreter with exactly these variables.
 
     With SHOW=NAME, the interpreter prints that setting's repr."""
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "REDIS_URL", "SINGLE_PROCESS"}
+    }
     return subprocess.run(
         [
             sys.executable,
@@ -39,12 +45,23 @@ def settings_value(name: str, **env):
 def test_production_refuses_to_start_without_a_real_secret_key():
     result = load_settings(DEBUG="0")
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
-    assert load_settings(DEBUG="0", SECRET_KEY="short").returncode != 0
-    assert load_settings(DEBUG="0", SECRET_KEY="k" * 40 + "0123456789abcdef").returncode == 0
+    assert load_settings(DEBUG="0", SECRET_KEY="short", REDIS_URL=REDIS).returncode != 0
+    good = "k" * 40 + "0123456789abcdef"
+    assert load_settings(DEBUG="0", SECRET_KEY=good, REDIS_URL=REDIS).returncode == 0
+
+
+def test_production_refuses_to_start_without_a_shared_cache():
+    """Each worker would count rate limits on its own and keep its own cache."""
+    good = "k" * 40 + "0123456789abcdef"
+    result = load_settings(DEBUG="0", SECRET_KEY=good)
+    assert result.returncode != 0 and "REDIS_URL is required" in result.stderr
+    assert load_settings(DEBUG="0", SECRET_KEY=good, SINGLE_PROCESS="1").returncode == 0
 
 
 def test_production_refuses_a_long_key_made_of_one_character():
-    result = load_settings(DEBUG="0", SECRET_KEY="x" * 60, ALLOWED_HOSTS="agora.example")
+    result = load_settings(
+        DEBUG="0", SECRET_KEY="x" * 60, ALLOWED_HOSTS="agora.example", REDIS_URL=REDIS
+    )
     assert result.returncode != 0
     assert "at least 5 different ones" in result.stderr
 

@@ -12,11 +12,13 @@ pytestmark = pytest.mark.django_db
 # --- /healthz --------------------------------------------------------------------------
 
 
-def test_health_check_answers_without_the_database(client, django_assert_num_queries):
-    with django_assert_num_queries(0):
+def test_health_check_says_the_database_and_cache_answer_in_one_query(
+    client, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
         response = client.get(reverse("healthz"))
-    assert response.status_code == 200 and response.content == b"ok"
-    assert response["Content-Type"].startswith("text/plain")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "cache": "ok"}
 
 
 def test_health_check_by_post_is_405(client):

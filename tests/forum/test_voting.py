@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
+from articles.models import Question
 from forum.models import Answer, Vote
 from forum.voting import controversy, do_set_vote, wilson_lower_bound
 from tests.factories import make_answer, make_question, vote_on
@@ -103,9 +104,25 @@ def test_the_database_refuses_a_second_vote_row_and_a_bad_value(answer, alice, b
 def test_repair_fixes_drifted_counters_and_says_what_it_fixed(answer, bob, capsys):
     do_set_vote(voter=bob, answer=answer, value=1)
     Answer.objects.filter(pk=answer.pk).update(upvotes=7, score=7)  # the drift to repair
-    call_command("repair_vote_counts")
+    call_command("repair_counts")
     out = capsys.readouterr().out
     assert f"answer {answer.pk}" in out and "upvotes 7 → 1" in out
     assert stored(answer) == (1, 0, 1)
-    call_command("repair_vote_counts")
+    call_command("repair_counts")
+    assert "nothing to repair" in capsys.readouterr().out.lower()
+
+
+def test_repair_fixes_drifted_answer_and_reply_counts_too(db, alice, bob, capsys):
+    question = make_question()
+    top = make_answer(question, alice)
+    make_answer(question, bob, parent=top)
+    make_answer(question, bob, parent=top, status="deleted")
+    # The drift to repair: counts as a crash between two statements could leave them.
+    Question.objects.filter(pk=question.pk).update(answer_count=9)
+    Answer.objects.filter(pk=top.pk).update(reply_count=0)
+    call_command("repair_counts")
+    out = capsys.readouterr().out
+    assert f"question {question.pk}: answers 9 → 2" in out
+    assert f"answer {top.pk}: replies 0 → 2" in out  # replies ever written, deleted or not
+    call_command("repair_counts")
     assert "nothing to repair" in capsys.readouterr().out.lower()

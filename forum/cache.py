@@ -1,0 +1,70 @@
+"""The shared cache (Redis in production), as an optimisation and never a dependency.
+
+When Redis is down or stops answering, every cache call here behaves as a miss (reads
+return their default, writes do nothing) after at most a short socket timeout, and for
+the next few seconds Redis is not even asked: readers keep reading, rendered from the
+database. Once Redis answers again, everything goes back to it by itself. What must
+not fail open (rate limits) asks :func:`redis_is_down` and refuses with a 503.
+"""
+
+import logging
+import time
+
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+# After a failure, skip Redis for this long: one request pays the timeout, not every one.
+PAUSE_AFTER_FAILURE = 3.0  # seconds
+
+_down_until = 0.0
+
+
+def redis_is_down() -> bool:
+    """Whether a recent call to Redis failed (and the pause after it is not over)."""
+    return time.monotonic() < _down_until
+
+
+def note_redis_failure(error: Exception) -> None:
+    global _down_until
+    if not redis_is_down():
+        logger.warning("Redis unavailable, going on without it: %s", error)
+    _down_until = time.monotonic() + PAUSE_AFTER_FAILURE
+
+
+def _fail_safe(name: str, fallback):
+    def call(self, *args, **kwargs):
+        if redis_is_down():
+            return fallback(*args, **kwargs)
+        try:
+            return getattr(super(FailSafeRedisCache, self), name)(*args, **kwargs)
+        except (RedisError, OSError) as error:
+            note_redis_failure(error)
+            return fallback(*args, **kwargs)
+
+    call.__name__ = name
+    return call
+
+
+def _default(key, default=None, *args, **kwargs):
+    return default
+
+
+class FailSafeRedisCache(RedisCache):
+    """Django's Redis cache, where an unreachable Redis is a cache miss, not an error."""
+
+    get = _fail_safe("get", _default)
+    get_many = _fail_safe("get_many", lambda keys, *args, **kwargs: {})
+    has_key = _fail_safe("has_key", lambda *args, **kwargs: False)
+    set = _fail_safe("set", lambda *args, **kwargs: None)
+    set_many = _fail_safe("set_many", lambda data, *args, **kwargs: list(data))
+    add = _fail_safe("add", lambda *args, **kwargs: False)
+    touch = _fail_safe("touch", lambda *args, **kwargs: False)
+    delete = _fail_safe("delete", lambda *args, **kwargs: False)
+    delete_many = _fail_safe("delete_many", lambda *args, **kwargs: None)
+    clear = _fail_safe("clear", lambda *args, **kwargs: None)
+
+    def incr(self, key, delta=1, version=None):
+        # A counter that cannot be counted is not a miss: callers (rate limits) decide.
+        return super().incr(key, delta, version)
