@@ -40,5 +40,8 @@ urlpatterns += i18n_patterns(
     prefix_default_language=False,
 )
 
+handler400 = "forum.views.site.bad_request_page"
 handler403 = "forum.views.site.permission_denied"
+handler404 = "forum.views.site.page_not_found"
+handler500 = "forum.views.site.server_error"
 handler429 = "forum.views.site.too_many_requests"

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -41,6 +42,22 @@ def csrf_failure(request, reason=""):
     return permission_denied(request, PermissionDenied(message))
 
 
+def page_not_found(request, exception=None):
+    """The 404 page. Django's own reads the request's body again (for its CSRF check),
+    which raises on a body it could not read the first time: a 500 instead of a 404."""
+    return render(request, "404.html", status=404)
+
+
+def bad_request_page(request, exception=None):
+    """The 400 page, without reading the request's body again (see page_not_found)."""
+    return render(request, "400.html", status=400)
+
+
+def server_error(request):
+    """The 500 page, rendered from nothing that could fail again: no request, no database."""
+    return HttpResponse(render_to_string("500.html"), status=500)
+
+
 def bad_request(request, reason: str):
     """The readable 400 page for a request this site refuses to act on, with the reason."""
     context = {"reason": reason, "back_url": referring_page(request)}
@@ -50,7 +67,11 @@ def bad_request(request, reason: str):
 def referring_page(request) -> str:
     """The page of this site the request came from (its Referer), or ""."""
     referer = request.headers.get("referer", "")
-    if referer and url_has_allowed_host_and_scheme(
+    # A page address: absolute, or a path. A bare word ("x") would be read by redirect()
+    # as the name of a view.
+    if not referer.startswith(("http://", "https://", "/")) or referer.startswith("//"):
+        return ""
+    if url_has_allowed_host_and_scheme(
         referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return referer.split("#", 1)[0]

@@ -85,3 +85,14 @@ def test_bare_addresses_become_links_but_not_in_code():
 def test_only_web_and_mail_addresses_become_links():
     html = render_markdown("ftp://x.org et //x.org et javascript:alert(1)")
     assert "<a" not in html
+
+
+def test_thirty_levels_of_quotes_keep_their_words_within_eight_levels():
+    html = render_markdown(">" * 30 + " tout au fond")
+    assert "tout au fond" in html and html.count("<blockquote>") == 8
+
+
+def test_deeply_nested_lists_keep_every_item():
+    source = "".join("  " * level + f"- niveau {level}\n" for level in range(40))
+    html = render_markdown(source)
+    assert all(f"niveau {level}" in html for level in range(40))
