@@ -3,7 +3,7 @@
 A real gunicorn serves the site from a throwaway database; 16 clients (threads,
 each signed in as its own member; gunicorn's sync workers close the connection
 after each response, so every request opens one) send requests back to back:
-to ``/healthz`` (no database: the ceiling of this server on this machine),
+to ``/livez`` (no database: the ceiling of this server on this machine),
 votes all on one hot answer, and votes spread over many answers. The three
 scenarios take turns in short slices (ROUNDS of each), so that the drift of a
 shared machine's speed does not favour whichever ran first. Each vote sets a
@@ -206,7 +206,7 @@ def run(database_url: str, *, seconds: float = 8.0, log=print) -> dict:
         cycle = ["1", "-1", "0"]
 
         def trivial(rng, step):
-            return "GET", "/healthz", None
+            return "GET", "/livez", None
 
         def vote_hot(rng, step):
             return "POST", f"/a/{hot}/vote/", f"value={cycle[step % 3]}"

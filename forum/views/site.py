@@ -88,6 +88,13 @@ def switch_language(request):
 
 
 @require_safe
+def livez(request):
+    """The process answers; touches neither database nor cache. The cheapest page of the
+    site: the ceiling the benchmarks measure the others against."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_safe
 def healthz(request):
     """For load balancers: 200 while the site can serve (the cache may be degraded: pages
     are then rendered without it), 503 when the database cannot be reached. One quick

@@ -21,6 +21,12 @@ def test_health_check_says_the_database_and_cache_answer_in_one_query(
     assert response.json() == {"database": "ok", "cache": "ok"}
 
 
+def test_liveness_answers_without_the_database_or_the_cache(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get(reverse("livez"))
+    assert response.status_code == 200 and response.content == b"ok"
+
+
 def test_health_check_by_post_is_405(client):
     client.get("/")
     assert client.post(reverse("healthz")).status_code == 405
