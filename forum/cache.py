@@ -59,7 +59,10 @@ class FailSafeRedisCache(RedisCache):
     has_key = _fail_safe("has_key", lambda *args, **kwargs: False)
     set = _fail_safe("set", lambda *args, **kwargs: None)
     set_many = _fail_safe("set_many", lambda data, *args, **kwargs: list(data))
-    add = _fail_safe("add", lambda *args, **kwargs: False)
+    # As if added: allauth takes a lock with add() before counting sign-in and sign-up
+    # attempts; refusing it would turn a Redis outage into "too many attempts" for all.
+    # Its limits fail open instead (ours fail closed, forum.ratelimit).
+    add = _fail_safe("add", lambda *args, **kwargs: True)
     touch = _fail_safe("touch", lambda *args, **kwargs: False)
     delete = _fail_safe("delete", lambda *args, **kwargs: False)
     delete_many = _fail_safe("delete_many", lambda *args, **kwargs: None)

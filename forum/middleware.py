@@ -4,6 +4,8 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django_htmx.http import trigger_client_event
 from psycopg_pool import PoolTimeout
 
 from .ratelimit import RateLimitUnavailable
@@ -54,6 +56,10 @@ class ServiceUnavailableMiddleware:
         html = render_to_string("503.html", {"retry_after": RETRY_AFTER_OUTAGE})
         response = HttpResponse(html, status=503)
         response["Retry-After"] = str(RETRY_AFTER_OUTAGE)
+        if getattr(request, "htmx", False):
+            # htmx swaps no 5xx: the page says it where the person acted (static/js/site.js).
+            message = _("Unavailable for a moment: nothing was changed. Try again shortly.")
+            trigger_client_event(response, "agora:unavailable", {"message": message})
         return response
 
 

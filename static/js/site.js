@@ -134,3 +134,16 @@ function relativeTimes(root) {
 }
 relativeTimes(document);
 document.addEventListener("htmx:load", (event) => relativeTimes(event.detail.elt));
+
+// A part of the site unavailable for a moment (503): htmx swaps nothing, so say it beside
+// what the person used, once, and aloud.
+document.body.addEventListener("agora:unavailable", (event) => {
+  const where = event.detail.elt?.closest?.("form") ?? event.detail.elt;
+  if (where && !where.nextElementSibling?.matches?.(".notice--unavailable")) {
+    const notice = document.createElement("p");
+    notice.className = "notice notice--error notice--unavailable";
+    notice.textContent = event.detail.message;
+    where.after(notice);
+  }
+  announce(event.detail.message);
+});

@@ -1,6 +1,7 @@
 """Readers keep reading when Redis is down; writes whose limits cannot be counted, and
 everything while the database is down, get a quick, readable 503 with Retry-After."""
 
+import json
 import socket
 import threading
 import time
@@ -107,6 +108,21 @@ def test_a_vote_whose_limit_cannot_be_counted_is_a_503_with_retry_after(
     assert response.status_code == 503 and response["Retry-After"] == "10"
     assert "rien n’a été modifié" in text_of(response)
     assert page.status_code == 200 and not answer.votes.exists()
+    # Under htmx (which swaps no 5xx) the page is told to say it where the vote was cast.
+    swapped = voter.post(f"/a/{answer.pk}/vote/", {"value": "1"}, headers={"HX-Request": "true"})
+    assert swapped.status_code == 503
+    told = json.loads(swapped["HX-Trigger"])["agora:unavailable"]["message"]
+    assert told.startswith("Indisponible un instant")
+
+
+def test_members_can_still_sign_in_when_redis_is_down(settings, client, alice, closed_port):
+    """allauth's own limits on signing in fail open: an outage is no "too many attempts"."""
+    redis_cache(settings, f"redis://127.0.0.1:{closed_port}/0")
+    response = client.submit(
+        "/accounts/login/", "main form", {"login": "alice@example.org", "password": "pw-alice"}
+    )
+    assert response.status_code == 302
+    assert client.get("/").wsgi_request.user == alice
 
 
 @pytest.mark.skipif(not redis_is_running(), reason="no Redis on 127.0.0.1:6379")
