@@ -52,7 +52,9 @@ def _default(key, default=None, *args, **kwargs):
 
 
 class FailSafeRedisCache(RedisCache):
-    """Django's Redis cache, where an unreachable Redis is a cache miss, not an error."""
+    """Django's Redis cache, where an unreachable Redis is a cache miss, not an error.
+    (incr() still raises: a counter that cannot be counted is no miss; the site's rate
+    limits count through forum.ratelimit, which decides.)"""
 
     get = _fail_safe("get", _default)
     get_many = _fail_safe("get_many", lambda keys, *args, **kwargs: {})
@@ -67,7 +69,3 @@ class FailSafeRedisCache(RedisCache):
     delete = _fail_safe("delete", lambda *args, **kwargs: False)
     delete_many = _fail_safe("delete_many", lambda *args, **kwargs: None)
     clear = _fail_safe("clear", lambda *args, **kwargs: None)
-
-    def incr(self, key, delta=1, version=None):
-        # A counter that cannot be counted is not a miss: callers (rate limits) decide.
-        return super().incr(key, delta, version)
