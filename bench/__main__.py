@@ -1,7 +1,7 @@
 """Benchmarks, printed as one JSON document (progress goes to stderr). Not tests.
 
-    make bench                                   # SQLite, threads only
-    DATABASE_URL=postgres://… make bench         # PostgreSQL: threads and votes
+    make bench                                   # SQLite, threads and moderation
+    DATABASE_URL=postgres://… make bench         # PostgreSQL: threads, moderation, votes
     python -m bench --only threads --sizes 100,1000 --repeat 20
 
 threads: one question with N threaded answers (30 % top-level, depth up to 12,
@@ -17,6 +17,7 @@ threads: one question with N threaded answers (30 % top-level, depth up to 12,
       kb              size of the HTML;
       cold_median_ms  the same request with the cache emptied first, so every
                       answer goes through its template (median of 3).
+moderation: see bench/moderation.py (the queue with 100, then 10,000 waiting answers).
 votes: see bench/votes.py (PostgreSQL only).
 
 The benchmarks run in a database of their own (``agora_bench_<pid>`` on the
@@ -89,6 +90,12 @@ def _threads(args, url):
     return threads.run([int(n) for n in args.sizes.split(",")], repeat=args.repeat, log=_log)
 
 
+def _moderation(args, url):
+    from bench import moderation
+
+    return moderation.run(repeat=args.repeat, log=_log)
+
+
 def _votes(args, url):
     from bench import votes
 
@@ -99,6 +106,7 @@ def _votes(args, url):
 # A new benchmark is a module in bench/ and one line here.
 BENCHMARKS = {
     "threads": (_threads, True),
+    "moderation": (_moderation, True),
     "votes": (_votes, False),  # needs PostgreSQL's row locks and a real server
 }
 
@@ -107,7 +115,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--only", choices=BENCHMARKS, action="append", help="repeatable")
     parser.add_argument("--sizes", default="100,1000,10000", help="threads: answers per question")
-    parser.add_argument("--repeat", type=int, default=30, help="threads: requests per figure")
+    parser.add_argument(
+        "--repeat", type=int, default=30, help="threads, moderation: requests per figure"
+    )
     parser.add_argument("--seconds", type=float, default=8.0, help="votes: per scenario")
     args = parser.parse_args()
 

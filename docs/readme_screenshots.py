@@ -2,13 +2,18 @@
 
 Builds a throwaway SQLite database with the shipped article and the demo discussion,
 serves it on a free local port, and shoots with the system Chromium: the article, a
-lively thread, the answer form with its preview (signed in), in light and dark.
+lively thread, the answer form with its preview (signed in), in light and dark; and the
+moderation queue (a demo moderator, past the second factor with a code the script computes).
 Writes docs/*.png.
 """
 
+import base64
+import hashlib
+import hmac
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -22,6 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 WIDTH, HEIGHT = 1280, 1000
 MEMBER = ("demo@example.org", "un mot de passe de démonstration")
+MODERATOR = ("moderation@example.org", "un autre mot de passe de démonstration")
+# The demo moderator's authenticator secret (base32): the script types its codes.
+MODERATOR_TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def manage(*args, env):
@@ -56,6 +64,27 @@ def prepare(env) -> None:
         "EmailAddress.objects.create(user=u, email=u.email, verified=True, primary=True)"
     )
     manage("shell", "-v0", "-c", script, env=env)
+    script = (
+        "from allauth.account.models import EmailAddress; "
+        "from allauth.mfa.totp.internal.auth import TOTP; "
+        "from django.contrib.auth.models import Group; from forum.models import User; "
+        f"u = User.objects.create_user('Equipe_moderation', '{MODERATOR[0]}', '{MODERATOR[1]}'); "
+        "EmailAddress.objects.create(user=u, email=u.email, verified=True, primary=True); "
+        "u.groups.add(Group.objects.get(name='moderators')); "
+        f"TOTP.activate(u, '{MODERATOR_TOTP}')"
+    )
+    manage("shell", "-v0", "-c", script, env=env)
+
+
+def totp_code(secret: str) -> str:
+    """The code an authenticator app shows now (RFC 6238: 30 s, 6 digits)."""
+    if 30 - time.time() % 30 < 2:  # about to change: wait for the next one
+        time.sleep(30 - time.time() % 30)
+    counter = struct.pack(">Q", int(time.time()) // 30)
+    digest = hmac.new(base64.b32decode(secret), counter, hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
 
 
 def shoot(base: str) -> None:
@@ -92,6 +121,21 @@ def shoot(base: str) -> None:
             page.locator("#answer-form").scroll_into_view_if_needed()
             page.screenshot(path=out / f"answer-form{suffix}.png")
             context.close()
+        # The moderation queue, as a moderator past the second factor sees it.
+        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+        page = context.new_page()
+        page.goto(base + "/moderation/?tab=flagged")
+        page.fill("input[name=login]", MODERATOR[0])
+        page.fill("input[name=password]", MODERATOR[1])
+        page.locator("main form button[type=submit]").click()
+        page.fill("input[name=code]", totp_code(MODERATOR_TOTP))
+        page.locator("main form button[type=submit]").first.click()
+        page.wait_for_url("**/moderation/?tab=flagged")
+        # From the tabs down: the first flagged answers with their flags and decisions.
+        top = page.locator("#queue-tabs").bounding_box()["y"] - 16
+        clip = {"x": 0, "y": top, "width": WIDTH, "height": HEIGHT}
+        page.screenshot(path=out / "queue.png", full_page=True, clip=clip)
+        context.close()
         browser.close()
 
 
@@ -120,7 +164,7 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=10)
-    print("Wrote docs/article*.png, docs/question*.png, docs/answer-form*.png")
+    print("Wrote docs/article*.png, docs/question*.png, docs/answer-form*.png, docs/queue.png")
 
 
 if __name__ == "__main__":

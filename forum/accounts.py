@@ -1,7 +1,9 @@
 """Members' accounts: how allauth behaves here, and deleting an account."""
 
+import functools
 import unicodedata
 import uuid
+from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -39,10 +41,11 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def clean_username(self, username, shallow=False):
         """Pseudonyms as people will read them: compatibility forms folded (NFKC: "ﬁ" is
-        "fi"), one script only (no Cyrillic "а" passing for a Latin "a"), and the names
-        of deleted accounts kept for them."""
+        "fi"), one script only (no Cyrillic "а" passing for a Latin "a"), none that looks
+        like a member's ("paypa1" once "paypal" is taken), and the names of deleted
+        accounts kept for them ("de1eted-" included)."""
         username = unicodedata.normalize("NFKC", username)
-        if username.casefold().startswith(ANONYMISED_PREFIX):
+        if skeleton(username).startswith(skeleton(ANONYMISED_PREFIX)):
             raise forms.ValidationError(
                 _("Pseudonyms starting with “%(prefix)s” are kept for deleted accounts.")
                 % {"prefix": ANONYMISED_PREFIX}
@@ -51,7 +54,19 @@ class AccountAdapter(DefaultAccountAdapter):
             raise forms.ValidationError(
                 _("A pseudonym is written in one alphabet: mixed ones can pass for others.")
             )
-        return super().clean_username(username, shallow=shallow)
+        username = super().clean_username(username, shallow=shallow)
+        if not shallow and lookalike_taken(username):
+            raise forms.ValidationError(
+                _("This pseudonym is too close to an existing one."), code="username_lookalike"
+            )
+        return username
+
+    def save_user(self, request, user, form, commit=True):
+        user = super().save_user(request, user, form, commit=False)
+        user.username_skeleton = username_skeleton(user.username)
+        if commit:
+            user.save()
+        return user
 
     def login(self, request, user):
         super().login(request, user)
@@ -89,9 +104,56 @@ def anonymised_name(user: User) -> str:
     """The pseudonym a deleted account keeps: unique even if an older account took one
     like it before the prefix was reserved."""
     name = f"{ANONYMISED_PREFIX}{user.pk}"
-    if User.objects.filter(username__iexact=name).exclude(pk=user.pk).exists():
+    if lookalike_taken(name, by_other_than=user) or (
+        User.objects.filter(username__iexact=name).exclude(pk=user.pk).exists()
+    ):
         name = f"{name}-{uuid.uuid4().hex[:12]}"
     return name
+
+
+def lookalike_taken(username: str, *, by_other_than: User | None = None) -> bool:
+    """Whether another member's pseudonym looks like this one (same skeleton)."""
+    others = User.objects.filter(username_skeleton=username_skeleton(username))
+    if by_other_than is not None:
+        others = others.exclude(pk=by_other_than.pk)
+    return others.exists()
+
+
+CONFUSABLES = Path(__file__).parent / "data" / "confusables.txt"  # bin/make_confusables.py
+SKELETON_MAX_LENGTH = User._meta.get_field("username_skeleton").max_length
+
+
+@functools.cache
+def _prototypes() -> dict[int, str]:
+    """Unicode's table of look-alike characters: code point -> the one it passes for."""
+    table = {}
+    for line in CONFUSABLES.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            source, target = line.split(";")
+            table[int(source, 16)] = "".join(chr(int(point, 16)) for point in target.split())
+    return table
+
+
+def skeleton(text: str) -> str:
+    """What a text looks like, as Unicode TS #39 defines it (NFD, each character replaced
+    by the one it passes for, NFD again), compatibility forms folded first (NFKC) and case
+    last: "paypa1", "PayPaI" and "paypal" have one skeleton, "rnallory" and "Mallory" too.
+    Case folding can make a letter that passes for others ("M" -> "m" -> "rn"), so this is
+    repeated until nothing changes."""
+    for _round in range(4):
+        folded = unicodedata.normalize("NFKC", text)
+        folded = unicodedata.normalize("NFD", folded).translate(_prototypes())
+        folded = unicodedata.normalize("NFD", folded).casefold()
+        if folded == text:
+            break
+        text = folded
+    return text
+
+
+def username_skeleton(username: str) -> str:
+    """The skeleton kept on the member's row, compared to tell look-alike pseudonyms.
+    Cut to the column's size: two very long ones that start alike count as alike."""
+    return skeleton(username)[:SKELETON_MAX_LENGTH]
 
 
 def scripts_of(text: str) -> set[str]:
@@ -106,6 +168,7 @@ def anonymise_member(*, user: User) -> None:
         EmailAddress.objects.filter(user=user).delete()
         Authenticator.objects.filter(user=user).delete()
         user.username = anonymised_name(user)
+        user.username_skeleton = username_skeleton(user.username)
         user.email = ""
         user.first_name = user.last_name = ""
         user.set_unusable_password()

@@ -15,7 +15,13 @@ from articles.models import Question
 
 from .markdown import RENDERER_VERSION, render_markdown
 from .models import Answer, Revision, User
-from .rules import answering_refusal, deleting_refusal, editing_refusal, replying_refusal
+from .rules import (
+    answering_refusal,
+    deleting_refusal,
+    editing_refusal,
+    needs_review,
+    replying_refusal,
+)
 
 
 def check_post_answer(
@@ -80,7 +86,7 @@ def do_post_answer(
         body=body,
         body_html=render_markdown(body),
         renderer_version=RENDERER_VERSION,
-        status=Answer.Status.PUBLISHED,
+        status=Answer.Status.PENDING if needs_review(author, question) else Answer.Status.PUBLISHED,
         idempotency_key=idempotency_key,
     )
     try:
@@ -113,7 +119,10 @@ def _same_submission(answer: Answer, *, question, parent, body: str) -> bool:
 
 
 def do_edit_answer(*, answer: Answer, editor: User, body: str) -> Answer:
-    """Replace the text, keeping the previous one as a revision."""
+    """Replace the text, keeping the previous one as a revision.
+
+    The new version is what moderators decide on from now on (a decision on the old text is
+    refused); an answer published after review goes back to review."""
     if body == answer.body:
         return answer
     with transaction.atomic():
@@ -123,6 +132,17 @@ def do_edit_answer(*, answer: Answer, editor: User, body: str) -> Answer:
         answer.renderer_version = RENDERER_VERSION
         answer.edited_at = timezone.now()
         answer.save(update_fields=["body", "body_html", "renderer_version", "edited_at"])
+        Answer.objects.filter(pk=answer.pk).update(version=F("version") + 1)
+        answer.version += 1
+        if answer.reviewed and (
+            Answer.objects.filter(pk=answer.pk, status=Answer.Status.PUBLISHED).update(
+                status=Answer.Status.PENDING
+            )
+        ):
+            Question.objects.filter(pk=answer.question_id).update(
+                answer_count=F("answer_count") - 1
+            )
+            answer.status = Answer.Status.PENDING
     return answer
 
 

@@ -7,4 +7,9 @@ class ForumConfig(AppConfig):
     verbose_name = _("Discussions")
 
     def ready(self):
+        from allauth.mfa.signals import authenticator_added
+
         from . import checks  # noqa: F401 (registers the site's system checks)
+        from .moderation.access import passed_on_enrolment
+
+        authenticator_added.connect(passed_on_enrolment, dispatch_uid="moderation-mfa-enrolment")

@@ -1,6 +1,11 @@
 from django.conf import settings
+from django.core.cache import cache
 from django.urls import translate_url
 from django.utils.functional import SimpleLazyObject
+
+from .models import Notification
+from .moderation.queue import waiting_count as count_waiting
+from .moderation.statements import subject_of
 
 
 def site(request):
@@ -21,3 +26,73 @@ def site(request):
         "canonical_url": settings.SITE_URL + path,
         "alternate_urls": SimpleLazyObject(alternates),
     }
+
+
+# The header's count of answers waiting for a moderator, shared by every moderator's pages
+# for this long: two counts per page view of every moderator would be paid for nothing.
+WAITING_COUNT_SECONDS = 10
+# Whether a member moderates, remembered this long: the header asks on every signed-in
+# page, and almost nobody does. A member just added to (or removed from) the group sees
+# the link change within a minute; the desk itself always asks the database.
+IS_MODERATOR_SECONDS = 60
+# Notices shown at once: a member whose answers were removed one by one may have dozens;
+# the rest follow as these are read.
+NOTICES_SHOWN = 5
+
+
+def moderation(request):
+    """The header's link to the queue (moderators only) and the banner of unread statements
+    of reasons (signed-in members). Lazy: a page that prints neither asks nothing, and an
+    anonymous reader is never asked about."""
+    return {
+        "shows_moderation": SimpleLazyObject(lambda: sees_the_desk(request.user)),
+        "moderation_waiting": SimpleLazyObject(waiting_count),
+        "notices": SimpleLazyObject(lambda: unread_notices(request.user)),
+    }
+
+
+def sees_the_desk(user) -> bool:
+    """Whether the header links to the moderation queue for ``user``."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff or "is_moderator" in user.__dict__:  # known without asking
+        return user.is_moderator
+    key = f"moderation:is-moderator:{user.pk}"
+    known = cache.get(key)
+    if known is None:
+        known = user.is_moderator
+        cache.set(key, known, IS_MODERATOR_SECONDS)
+    return known
+
+
+def waiting_count() -> int:
+    """forum.moderation.queue.waiting_count, cached for a few seconds."""
+    return cache.get_or_set("moderation:waiting", count_waiting, WAITING_COUNT_SECONDS)
+
+
+def unread_notices(user) -> "Notices":
+    """The statements of reasons ``user`` has not acknowledged yet, newest first, with what
+    they are about, in one query (none for an anonymous reader)."""
+    if not user.is_authenticated:
+        return Notices([], more=False)
+    rows = list(
+        Notification.objects.filter(
+            recipient=user,
+            read_at__isnull=True,
+            kind__in=(Notification.Kind.DECISION, Notification.Kind.WARNING),
+        )
+        .select_related("action__answer__question__article", "action__question__article")
+        .defer("action__answer__body", "action__answer__body_html")
+        .order_by("-created_at", "-id")[: NOTICES_SHOWN + 1]
+    )
+    for notice in rows[:NOTICES_SHOWN]:
+        notice.title = subject_of(notice.action) if notice.action else ""
+    return Notices(rows[:NOTICES_SHOWN], more=len(rows) > NOTICES_SHOWN)
+
+
+class Notices(list):
+    """A page's unread notices; ``more`` when others wait behind them."""
+
+    def __init__(self, notices, *, more: bool):
+        super().__init__(notices)
+        self.more = more

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import members, threads, votes, writing
+from .views import flags, members, notifications, threads, votes, writing
 
 app_name = "forum"
 
@@ -13,6 +13,10 @@ urlpatterns = [
     path("a/<int:pk>/delete/", writing.delete, name="delete"),
     path("a/<int:pk>/history/", writing.history, name="history"),
     path("a/<int:pk>/vote/", votes.vote, name="vote"),
+    path("a/<int:pk>/flag/", flags.flag, name="flag"),
+    path("a/<int:pk>/flag/withdraw/", flags.withdraw_flag, name="withdraw_flag"),
+    path("notifications/<int:pk>/read/", notifications.mark_read, name="notification_read"),
+    path("accounts/preferences/", members.preferences, name="preferences"),
     path("preview/", writing.preview, name="preview"),
     path("members/<str:username>/", members.member, name="member"),
 ]

@@ -9,7 +9,9 @@ from allauth.account import forms as account_forms
 from allauth.mfa.base import forms as mfa_forms
 from allauth.mfa.totp import forms as totp_forms
 from django import forms
+from django.contrib.auth.hashers import make_password
 from django.core.validators import MaxLengthValidator
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 EMAIL_LABEL = _("E-mail address")
@@ -64,6 +66,27 @@ class SignupForm(PlainFieldsMixin, account_forms.SignupForm):
             "Public: it is shown on every answer you post. At least 3 characters: "
             "letters, digits and the signs @.+-_"
         )
+
+    def try_save(self, request):
+        """Create the account; if another sign-up took this pseudonym (or one like it) or
+        this address between the checks and now, answer as if it had been taken before:
+        the form again with the error, or the "check your e-mail" page. Never a 500."""
+        if self.account_already_exists:
+            # A new account's password is hashed, slow on purpose: take that time here
+            # too, so the wait does not tell that the address has an account either.
+            make_password(self.cleaned_data.get("password1"))
+        try:
+            with transaction.atomic():
+                return super().try_save(request)
+        except IntegrityError:
+            self.full_clean()  # the other sign-up is there now: the checks see it
+            if self.is_valid():
+                return super().try_save(request)
+            from allauth.account.views import SignupView  # the view imports these forms
+
+            view = SignupView()
+            view.setup(request)
+            return None, view.form_invalid(self)
 
 
 class AddEmailForm(PlainFieldsMixin, account_forms.AddEmailForm):

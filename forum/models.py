@@ -15,6 +15,18 @@ DELETED_MEMBER_NAME = _("[deleted account]")
 MODERATORS_GROUP = "moderators"
 
 
+class MemberManager(UserManager):
+    """Members created in code (the cast of tests, ``createsuperuser``) get the skeleton
+    of their pseudonym like those who sign up."""
+
+    def _create_user_object(self, username, email, password, **extra_fields):
+        from .accounts import username_skeleton  # forum.accounts imports this module
+
+        user = super()._create_user_object(username, email, password, **extra_fields)
+        user.username_skeleton = username_skeleton(user.username)
+        return user
+
+
 class User(AbstractUser):
     """A member. ``username`` is the public pseudonym shown on answers."""
 
@@ -30,8 +42,18 @@ class User(AbstractUser):
     # The language the member last used the site in: e-mails sent to them later (replies,
     # decisions) are written in it. Recorded at sign-in and at each switch of language.
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+    # A sanction short of suspension: every answer of the member waits for a moderator.
+    premoderated = models.BooleanField(_("always pre-moderated"), default=False)
+    # Single-key shortcuts on the moderation queue; a member who uses speech input or
+    # presses keys by accident turns them off (WCAG 2.1.4).
+    keyboard_shortcuts = models.BooleanField(_("keyboard shortcuts"), default=True)
+    # What the pseudonym looks like (Unicode TS #39 skeleton, casefolded: "paypa1" and
+    # "PayPal" both give "paypal"), set wherever a pseudonym is (forum.accounts). Unique:
+    # no member can pass for another. Null (not "": that would be one more skeleton) only
+    # for rows that already collided when the column was added.
+    username_skeleton = models.CharField(max_length=150, unique=True, null=True, editable=False)  # noqa: DJ001
 
-    objects = UserManager()
+    objects = MemberManager()
 
     class Meta:
         verbose_name = _("member")
@@ -115,6 +137,14 @@ class Answer(models.Model):
     rank_controversial = models.FloatField(default=0.0)
     pinned = models.BooleanField(default=False)
     featured = models.BooleanField(default=False)
+    # Bumped by every edit and every moderation decision: a decision names the version the
+    # moderator saw, and is refused when the answer changed since (forum.moderation).
+    version = models.PositiveIntegerField(default=1)
+    # The weight of the open flags on this answer, recounted from the flag rows inside
+    # each flag's transaction; past FLAG_HIDE_WEIGHT the answer waits for review.
+    flag_weight = models.PositiveIntegerField(default=0)
+    # It went through review before being published (pre-moderation): an edit sends it back.
+    reviewed = models.BooleanField(default=False)
     # A double submit of the same form carries the same key and creates nothing new.
     idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
 
@@ -137,6 +167,18 @@ class Answer(models.Model):
             models.Index(fields=["root"], name="answer_by_root"),
             # A member's page: their answers, newest first.
             models.Index(fields=["author", "-created_at"], name="answer_by_author_newest"),
+            # The moderation queue's two tabs, oldest first: small partial indexes, so
+            # counting 5,000 waiting answers never reads the million published ones.
+            models.Index(
+                fields=["created_at", "id"],
+                condition=models.Q(status="pending"),
+                name="answer_pending_review",
+            ),
+            models.Index(
+                fields=["created_at", "id"],
+                condition=models.Q(status="published", flag_weight__gt=0),
+                name="answer_flagged",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -216,3 +258,188 @@ class QuestionVisit(models.Model):
 
     def __str__(self):
         return f"{self.user_id} read {self.question_id} at {self.seen_at:%Y-%m-%d %H:%M}"
+
+
+# --- Moderation ----------------------------------------------------------------
+# Workflows that change these live in forum.moderation; who may do them in forum.rules.
+
+
+class Flag(models.Model):
+    """A member's report that an answer breaks the rules: one per member and answer."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", _("spam")
+        ABUSE = "abuse", _("harassment or abuse")
+        HATE = "hate", _("hate")
+        OFF_TOPIC = "off_topic", _("off-topic")
+        MISINFORMATION = "misinformation", _("misinformation")
+        ILLEGAL = "illegal", _("illegal content")
+        OTHER = "other", _("other")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        UPHELD = "upheld", _("upheld")  # the answer was removed or marked as spam
+        DISMISSED = "dismissed", _("dismissed")  # the answer was approved
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="flags")
+    reporter = models.ForeignKey(User, on_delete=models.CASCADE, related_name="flags")
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    # What the reporter's standing made this flag weigh when it was made.
+    weight = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("flag")
+        verbose_name_plural = _("flags")
+        constraints = [
+            models.UniqueConstraint(fields=["reporter", "answer"], name="flag_one_per_member"),
+        ]
+        indexes = [models.Index(fields=["answer", "status"], name="flag_by_answer")]
+
+    def __str__(self):
+        return f"{self.reason} by {self.reporter_id} on {self.answer_id}"
+
+
+class ModerationActionQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("The moderation log is append-only.")
+
+    def delete(self):
+        raise TypeError("The moderation log is append-only.")
+
+
+class ModerationAction(models.Model):
+    """One decision or sanction, as the public log shows it. Append-only: a wrong entry is
+    followed by another (a restore, a lifted sanction), never changed; on PostgreSQL a
+    trigger refuses UPDATE and DELETE as well (migration 0010)."""
+
+    class Verb(models.TextChoices):
+        # On an answer
+        HOLD = "hold", _("held for review")
+        APPROVE = "approve", _("approved")
+        REMOVE = "remove", _("removed")
+        SPAM = "spam", _("marked as spam")
+        RESTORE = "restore", _("restored")
+        PIN = "pin", _("pinned")
+        UNPIN = "unpin", _("unpinned")
+        FEATURE = "feature", _("featured")
+        UNFEATURE = "unfeature", _("no longer featured")
+        # On a member
+        WARN = "warn", _("warned")
+        PREMODERATE = "premoderate", _("put under pre-moderation")
+        SUSPEND = "suspend", _("suspended")
+        BAN = "ban", _("banned")
+        SPAM_BAN = "spam_ban", _("banned as a spammer")
+        LIFT = "lift", _("sanction lifted")
+        # On a question
+        LOCK = "lock", _("locked")
+        CLOSE = "close", _("closed")
+        REOPEN = "reopen", _("reopened")
+
+    class Source(models.TextChoices):
+        OWN_INITIATIVE = "own", _("a moderator’s own initiative")
+        FLAG = "flag", _("flags from members")
+        AUTOMATIC = "automatic", _("automatic (flags past the threshold)")
+
+    # Null for what the site did by itself (an answer held once its flags weighed enough).
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    verb = models.CharField(max_length=20, choices=Verb)
+    source = models.CharField(max_length=20, choices=Source, default=Source.OWN_INITIATIVE)
+    # Exactly one target (a check constraint says so).
+    answer = models.ForeignKey(
+        Answer, on_delete=models.PROTECT, null=True, blank=True, related_name="actions"
+    )
+    member = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="sanctions"
+    )
+    question = models.ForeignKey(
+        "articles.Question", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Which rule was broken (a key of forum.moderation.REASONS), and the words for the person.
+    rule = models.CharField(max_length=30, blank=True)
+    reason = models.TextField(blank=True)
+    until = models.DateTimeField(null=True, blank=True)  # an ending suspension
+    answer_version = models.PositiveIntegerField(null=True, blank=True)  # the version decided
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = ModerationActionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("moderation action")
+        verbose_name_plural = _("moderation log")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(answer__isnull=False, member__isnull=True, question__isnull=True)
+                | models.Q(answer__isnull=True, member__isnull=False, question__isnull=True)
+                | models.Q(answer__isnull=True, member__isnull=True, question__isnull=False),
+                name="action_has_one_target",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.verb} by {self.actor_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("The moderation log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The moderation log is append-only.")
+
+    @property
+    def is_restriction(self) -> bool:
+        """It restricts the person it is about (DSA art. 17): its statement says they may appeal."""
+        return self.verb in (
+            self.Verb.REMOVE, self.Verb.SPAM, self.Verb.WARN, self.Verb.PREMODERATE,
+            self.Verb.SUSPEND, self.Verb.BAN, self.Verb.SPAM_BAN,
+        )  # fmt: skip
+
+
+class MemberNote(models.Model):
+    """What a moderator wants the others to know about a member; never shown to them."""
+
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="moderator_notes")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("note"), max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"note on {self.member_id} by {self.author_id}"
+
+
+class Notification(models.Model):
+    """Something the site tells a member at their next visit (and by e-mail): for now the
+    statements of reasons of moderation decisions and warnings."""
+
+    class Kind(models.TextChoices):
+        DECISION = "decision", _("moderation decision")
+        WARNING = "warning", _("warning")
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind)
+    action = models.ForeignKey(
+        ModerationAction, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["recipient", "-created_at"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} for {self.recipient_id}"

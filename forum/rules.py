@@ -22,17 +22,26 @@ from django.utils.translation import gettext as _
 
 from articles.models import Question
 
-from .models import Answer, User, Vote
+from .models import Answer, Flag, User, Vote
 
 # --- The discussion --------------------------------------------------------
 
 
 def discussion_refusal(question: Question) -> str:
-    """Why this question's discussion takes nothing new (answers, replies, votes), or ""."""
+    """Why this question takes no new answer, or "". A locked one takes nothing new at all;
+    a closed one (by a moderator, or past its article's closing date) still takes replies
+    to the answers it has, and votes."""
     if question.state == Question.State.LOCKED:
         return _("This discussion is locked: answers can be read but not added.")
     if question.state == Question.State.CLOSED or question.article.is_closed:
-        return _("This discussion is closed.")
+        return _("This discussion is closed to new answers.")
+    return ""
+
+
+def locked_refusal(question: Question) -> str:
+    """Why nothing at all can be added to this question (answers, replies, votes, flags)."""
+    if question.state == Question.State.LOCKED:
+        return _("This discussion is locked: answers can be read but not added.")
     return ""
 
 
@@ -42,15 +51,15 @@ def reply_target_refusal(answer: Answer) -> str:
         return _("You cannot reply to an answer that was deleted or removed.")
     if answer.status != Answer.Status.PUBLISHED:
         return _("You can reply once this answer is published.")
-    return discussion_refusal(answer.question)
+    return locked_refusal(answer.question)
 
 
 def vote_target_refusal(answer: Answer) -> str:
     """Why nobody can vote on this answer, whoever they are, or ""."""
     if answer.status != Answer.Status.PUBLISHED:
         return _("Only published answers can be voted on.")
-    if discussion_refusal(answer.question):
-        return _("This discussion is locked or closed: votes are closed too.")
+    if locked_refusal(answer.question):
+        return _("This discussion is locked: votes are closed too.")
     return ""
 
 
@@ -155,15 +164,16 @@ def editing_refusal(user, answer: Answer) -> str:
         return refusal
     if timezone.now() >= edit_deadline(answer):
         return _("This answer can no longer be edited.")
-    if answer.question.state == Question.State.LOCKED:
-        return _("This discussion is locked: answers can be read but not added.")
+    if refusal := locked_refusal(answer.question):
+        return refusal
     return sanction_refusal(user)
 
 
 def deleting_refusal(user, answer: Answer) -> str:
     """Why ``user`` cannot delete ``answer``, or "". Taking one's words back stays possible
-    when the discussion is locked or the member sanctioned."""
-    return _authorship_refusal(user, answer)
+    when the discussion is locked, not while a sanction stands (a moderator may be looking
+    at exactly that answer)."""
+    return _authorship_refusal(user, answer) or sanction_refusal(user)
 
 
 def voting_refusal(user, answer: Answer) -> str:
@@ -179,21 +189,39 @@ def voting_refusal(user, answer: Answer) -> str:
     )
 
 
+def flag_target_refusal(answer: Answer) -> str:
+    """Why nobody can flag this answer, whoever they are, or ""."""
+    if answer.status != Answer.Status.PUBLISHED:
+        return _("Only published answers can be flagged.")
+    return locked_refusal(answer.question)
+
+
 def flagging_refusal(user, answer: Answer) -> str:
-    """Why ``user`` cannot flag ``answer``, or "" (the flags themselves come with moderation)."""
+    """Why ``user`` cannot flag ``answer``, or "" (forum.moderation.check_flag asks)."""
     if not user.is_authenticated:
         return _("Sign in to flag an answer.")
     if user.pk == answer.author_id:
         return _("You cannot flag your own answer.")
-    if answer.status != Answer.Status.PUBLISHED:
-        return _("Only published answers can be flagged.")
-    if answer.question.state == Question.State.LOCKED:
-        return _("This discussion is locked: answers can be read but not added.")
-    return _member_refusal(
+    return flag_target_refusal(answer) or _member_refusal(
         user,
         sign_in="",
         confirm=_("Confirm your e-mail address to flag: follow the link we sent you."),
     )
+
+
+def needs_review(author: User, question: Question) -> bool:
+    """Whether an answer by ``author`` waits for a moderator before anyone else sees it."""
+    return author.premoderated
+
+
+def moderating_refusal(user) -> str:
+    """Why ``user`` cannot use the moderation desk, or "". Passing the second factor in
+    this session is checked by forum.moderation.access, which can send them to it."""
+    if not user.is_authenticated:
+        return _("Sign in to moderate.")
+    if not user.is_moderator:
+        return _("Only moderators can do this.")
+    return ""
 
 
 def score_visible(user, answer: Answer) -> bool:
@@ -220,22 +248,29 @@ class ViewerFacts:
     can_delete: bool = False
     can_reply: bool = False  # the link shows; the form then asks about the member
     can_vote: bool = False  # the buttons show: not on one's own or unvotable answers
+    can_flag: bool = False  # the link shows: not on one's own answer
+    my_flag: str = ""  # the reason of the viewer's open flag on it, if any
     my_vote: int = 0
     score_hidden: bool = False
 
 
 def hydrate(user, question: Question, answers) -> dict[int, ViewerFacts]:
-    """The viewer's facts for every answer of a page, in at most one query (their votes).
+    """The viewer's facts for every answer of a page, in at most two queries (their votes,
+    their open flags).
 
     What shows is what the rules allow anyone in the viewer's shoes: a reader sees the
     reply link and the vote buttons, and signing in then tells them what applies."""
     answers = list(answers)
-    my_votes = {}
+    my_votes, my_flags = {}, {}
     if user.is_authenticated and answers:
         # By question rather than by answer ids: a member votes on a few answers, and a
         # page may show a thousand.
         votes = Vote.objects.filter(user=user, answer__question=question)
         my_votes = dict(votes.values_list("answer_id", "value"))
+        flags = Flag.objects.filter(
+            reporter=user, answer__question=question, status=Flag.Status.OPEN
+        )
+        my_flags = dict(flags.values_list("answer_id", "reason"))
     facts = {}
     for answer in answers:
         answer.question = question  # one question for the page: no query per answer
@@ -245,6 +280,8 @@ def hydrate(user, question: Question, answers) -> dict[int, ViewerFacts]:
             can_delete=own and not deleting_refusal(user, answer),
             can_reply=not reply_target_refusal(answer),
             can_vote=not own and not vote_target_refusal(answer),
+            can_flag=not own and not flag_target_refusal(answer),
+            my_flag=my_flags.get(answer.pk, ""),
             my_vote=my_votes.get(answer.pk, 0),
             score_hidden=not score_visible(user, answer),
         )

@@ -201,6 +201,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "forum.context_processors.site",
+                "forum.context_processors.moderation",
             ],
         },
     },
@@ -299,9 +300,12 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_USERNAME_MIN_LENGTH = 3
 ACCOUNT_PRESERVE_USERNAME_CASING = True
 ACCOUNT_UNIQUE_EMAIL = True
-# Members may sign in before verifying, to read; posting needs a verified
-# address, and the answer form says so (forum.rules).
-ACCOUNT_EMAIL_VERIFICATION = "optional"
+# Members sign in once they have followed the link sent to their address. This is
+# what keeps sign-up from telling whether an address has an account: a taken one gets
+# the same "check your e-mail" page, and its owner a mail saying someone tried
+# (allauth's ACCOUNT_PREVENT_ENUMERATION, on by default, needs it). Posting needs a
+# verified address too (forum.rules), for members whose address changed since.
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
@@ -435,3 +439,16 @@ SCORE_HIDDEN_FOR = timedelta(minutes=env_int("SCORE_HIDDEN_MINUTES", 60))
 RATE_LIMIT_VOTE_MEMBER = env_rate("RATE_LIMIT_VOTE_MEMBER", "60/60")
 RATE_LIMIT_PREVIEW = env_rate("RATE_LIMIT_PREVIEW", "120/60")  # live previews per member
 RATE_LIMIT_VOTE_IP = env_rate("RATE_LIMIT_VOTE_IP", "300/60")
+
+# --- Moderation -------------------------------------------------------------
+# A flag weighs 1 from an account younger than this, 3 from a member with at least
+# FLAG_TRUSTED_UPHELD upheld flags (and twice as many upheld as dismissed), else 2.
+FLAG_NEW_ACCOUNT_AGE = timedelta(days=env_int("FLAG_NEW_ACCOUNT_DAYS", 7))
+FLAG_TRUSTED_UPHELD = env_int("FLAG_TRUSTED_UPHELD", 3)
+# Once its open flags weigh this much, an answer is hidden until a moderator decides:
+# three established members, two trusted ones, or six new accounts.
+FLAG_HIDE_WEIGHT = env_int("FLAG_HIDE_WEIGHT", 6)
+RATE_LIMIT_FLAG_MEMBER = env_rate("RATE_LIMIT_FLAG_MEMBER", "20/3600")
+RATE_LIMIT_FLAG_IP = env_rate("RATE_LIMIT_FLAG_IP", "60/3600")
+# The public log names the moderator who decided, or says "the moderation team".
+MODERATION_LOG_NAMES_MODERATORS = env_bool("MODERATION_LOG_NAMES_MODERATORS", False)

@@ -318,3 +318,27 @@ def with_most_appreciated(questions) -> list:
     for question in questions:
         question.top_answer = found.get(question.top_answer_id)
     return questions
+
+
+def with_featured(questions) -> list:
+    """The questions, each with ``featured``: the published answers moderators chose for the
+    article page ("sélection de la rédaction"), oldest first. One query whatever the number
+    of questions. An answer featured is not repeated as the most appreciated one."""
+    questions = list(questions)
+    picked: dict[int, list[Answer]] = {question.pk: [] for question in questions}
+    answers = (
+        Answer.objects.filter(
+            question__in=list(picked), status=Answer.Status.PUBLISHED, featured=True
+        )
+        .select_related("author")
+        .only("body_html", "question_id", "author__username", "author__anonymised_at")
+        .order_by("created_at", "id")
+    )
+    for answer in answers if picked else ():
+        picked[answer.question_id].append(answer)
+    for question in questions:
+        question.featured = picked[question.pk]
+        top = getattr(question, "top_answer", None)
+        if top is not None and any(answer.pk == top.pk for answer in question.featured):
+            question.top_answer = None
+    return questions

@@ -36,6 +36,7 @@ urlpatterns += i18n_patterns(
     path("accounts/delete/", delete_account, name="account_delete"),
     path("accounts/", include("allauth.urls")),
     path("editor/", include("articles.editor_urls")),
+    path("moderation/", include("forum.moderation.urls")),
     path("", include((article_patterns, "articles"))),
     path("", include("forum.discussion_urls")),
     prefix_default_language=False,

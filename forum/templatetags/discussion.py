@@ -1,10 +1,13 @@
-"""Filters for showing answers outside their thread: excerpts and scores."""
+"""Filters for showing answers: excerpts, scores, and the names of moderation reasons."""
 
 import re
 from html import unescape
 
 from django import template
 from django.utils.html import strip_tags
+
+from ..models import Answer, Flag
+from ..rules import discussion_refusal, reply_target_refusal
 
 register = template.Library()
 
@@ -42,3 +45,21 @@ def plain_excerpt(html: str, words: int = 12) -> str:
 def magnitude(number: int) -> int:
     """How many, whatever the sign: chooses the plural form of "-1 point" / "-3 points"."""
     return abs(int(number))
+
+
+@register.filter
+def reason_label(value: str) -> str:
+    """What a rule broken or a flag's reason is called, in the reader's language
+    ("abuse" -> "harassment or abuse"); older removals kept free text, shown as written."""
+    if value in Flag.Reason.values:
+        return str(Flag.Reason(value).label)
+    return value
+
+
+@register.filter
+def welcomes_members(target) -> bool:
+    """Whether a member could write under ``target`` (a question, or an answer to reply to):
+    when not, a reader is told why the form is gone, not invited to sign in for nothing."""
+    if isinstance(target, Answer):
+        return not reply_target_refusal(target)
+    return not target or not discussion_refusal(target)

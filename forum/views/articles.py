@@ -7,7 +7,7 @@ from django.views.decorators.http import require_safe
 
 from articles.models import Article
 
-from ..threads import with_most_appreciated
+from ..threads import with_featured, with_most_appreciated
 from .access import access_article
 
 
@@ -20,7 +20,8 @@ def home(request):
 
 @require_safe
 def article_page(request, slug):
-    """The article, then its questions, each with its most appreciated answer."""
+    """The article, then its questions, each with the answers moderators featured and its
+    most appreciated answer."""
     article = access_article(slug)
-    questions = with_most_appreciated(article.questions.all())
+    questions = with_featured(with_most_appreciated(article.questions.all()))
     return render(request, "forum/article.html", {"article": article, "questions": questions})

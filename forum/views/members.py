@@ -1,10 +1,14 @@
-"""A member's public page."""
+"""A member's public page, and their preferences."""
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Sum
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from articles.models import Article
 
@@ -38,3 +42,30 @@ def member(request, username):
         "answers": recent,
     }
     return render(request, "forum/member.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def preferences(request):
+    """The member's preferences: for now, the single-key shortcuts of the moderation queue,
+    which someone using speech input or pressing keys by accident turns off (WCAG 2.1.4)."""
+    if request.method == "POST":
+        wanted = request.POST.get("keyboard_shortcuts") == "on"
+        User.objects.filter(pk=request.user.pk).update(keyboard_shortcuts=wanted)
+        if wanted:
+            messages.success(request, _("Keyboard shortcuts are on."))
+        else:
+            messages.success(request, _("Keyboard shortcuts are off."))
+        return redirect(_back(request, request.POST.get("next", "")))
+    return render(
+        request, "forum/preferences.html", {"next": _back(request, request.GET.get("next", ""))}
+    )
+
+
+def _back(request, target: str) -> str:
+    """Where the preferences were opened from (a page of this site), or the page itself."""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("forum:preferences")

@@ -14,6 +14,7 @@ from .. import ratelimit
 from ..answers import check_delete_answer, check_edit_answer, check_post_answer
 from ..forms import AnswerForm, EditForm
 from ..markdown import render_markdown
+from ..moderation.access import access_any_answer, moderator_required
 from ..rules import answering_refusal, deleting_refusal, editing_refusal, replying_refusal
 from ..threads import load_answer_context, load_thread_page, reply_counts_above
 from .access import access_answer, access_question
@@ -207,11 +208,10 @@ def preview(request):
 
 
 @require_safe
+@moderator_required
 def history(request, pk):
-    """Earlier versions of an answer, for moderators."""
-    if not request.user.is_authenticated or not request.user.is_moderator:
-        raise PermissionDenied(_("Only moderators can read the edit history."))
-    answer = access_answer(request, pk)
+    """Earlier versions of an answer, whatever became of it: a page of the moderator's desk."""
+    answer = access_any_answer(pk)
     context = {
         "answer": answer,
         "question": answer.question,

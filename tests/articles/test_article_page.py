@@ -160,10 +160,11 @@ def test_costs_the_same_queries_whatever_the_answers(client, alice, bob, answers
     for question in article.questions.all():
         for _ in range(answers_per_question):
             vote_on(make_answer(question, alice, created_at=long_ago(hours=2)), up=1)
-    expected = 3 if answers_per_question else 2
+    expected = 4 if answers_per_question else 3
     with CaptureQueriesContext(connection) as queries:
         client.get(article.get_absolute_url())
-    # The article, its questions with their top answer's id, then those answers (if any).
+    # The article, its questions with their top answer's id, the editors' picks, then the
+    # top answers (if any).
     assert len(queries) == expected, [q["sql"] for q in queries]
 
 

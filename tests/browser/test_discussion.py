@@ -46,9 +46,10 @@ def test_newcomer_answers_replies_edits_and_deletes(
     page.on("pageerror", lambda error: console_errors.append(str(error)))
 
     link = sign_up(page, mailoutbox)
-    # Before verifying, the question page says why one cannot answer yet.
+    # Until the address is confirmed the newcomer is not signed in (sign-up must not
+    # reveal whether an address has an account): the question page invites them to.
     page.goto(question.get_absolute_url())
-    expect(page.locator("#answer-form")).to_contain_text("Confirmez votre adresse e-mail")
+    expect(page.locator("#answer-form")).to_contain_text("Connectez-vous pour répondre")
 
     confirm(page, link.replace("http://testserver", live_server.url))
     page.goto(question.get_absolute_url())

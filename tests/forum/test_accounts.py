@@ -1,12 +1,17 @@
 """Members sign up, verify their address, sign in, and can delete their account."""
 
+import importlib
 import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from forum import accounts
+from forum.accounts import username_skeleton
 from forum.models import Answer, User
+from tests.conftest import CsrfClient
 from tests.factories import make_answer, make_question
 from tests.pages import soup
 
@@ -20,9 +25,9 @@ def is_verified(user) -> bool:
     return EmailAddress.objects.filter(user=user, verified=True).exists()
 
 
-def sign_up(client, email="nadia@example.org", username="Nadia"):
+def sign_up(client, email="nadia@example.org", username="Nadia", page=None):
     return client.submit(
-        reverse("account_signup"),
+        page or reverse("account_signup"),
         FORM,
         {
             "email": email,
@@ -36,16 +41,55 @@ def sign_up(client, email="nadia@example.org", username="Nadia"):
 # --- Signing up and in ---------------------------------------------------------------------
 
 
+def read_after(client, response, address) -> str:
+    """What a visitor reads after posting a form: the page it leads to, as text, with
+    the address they typed put aside."""
+    assert response.status_code in (200, 302)
+    if response.status_code == 302:
+        response = client.get(response["Location"])
+    return " ".join(soup(response).body.get_text().replace(address, "ADDRESS").split())
+
+
 def test_sign_up_sends_a_verification_link_through_the_task_queue(client, mailoutbox):
     response = sign_up(client)
     assert response.status_code == 302
+    assert response["Location"] == reverse("account_email_verification_sent")
     user = User.objects.get(username="Nadia")
     assert not is_verified(user)
+    assert not client.get("/").wsgi_request.user.is_authenticated  # not before the link
     (mail,) = mailoutbox
     assert mail.to == ["nadia@example.org"] and mail.subject.startswith("[Agora]")
     link = LINK.search(mail.body).group(0).replace("http://testserver", "")
     assert client.submit(link, FORM).status_code == 302
     assert is_verified(user)
+    assert client.get("/").wsgi_request.user == user  # the link signs them in
+
+
+def test_signing_up_with_a_taken_address_looks_like_any_sign_up(client, alice, mailoutbox):
+    newcomer = CsrfClient()
+    fresh = sign_up(newcomer, email="nadia@example.org", username="Nadia")
+    taken = sign_up(client, email="alice@example.org", username="Alicia")
+    assert taken.status_code == fresh.status_code == 302
+    assert taken["Location"] == fresh["Location"]
+    assert read_after(client, taken, "alice@example.org") == read_after(
+        newcomer, fresh, "nadia@example.org"
+    )
+    assert not User.objects.filter(username="Alicia").exists()
+    assert list(User.objects.filter(email__iexact="alice@example.org")) == [alice]
+    (to_owner,) = [mail for mail in mailoutbox if mail.to == ["alice@example.org"]]
+    assert reverse("account_reset_password") in to_owner.body  # how to get back in
+
+
+def test_an_unverified_member_signing_in_is_sent_the_link_again(
+    client, carol_unverified, mailoutbox
+):
+    response = client.submit(
+        reverse("account_login"), FORM, {"login": "carol@example.org", "password": "pw-carol"}
+    )
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert not client.get("/").wsgi_request.user.is_authenticated
+    (mail,) = mailoutbox
+    assert mail.to == ["carol@example.org"] and LINK.search(mail.body)
 
 
 def test_pseudonyms_are_unique_whatever_their_case(client, alice):
@@ -55,9 +99,10 @@ def test_pseudonyms_are_unique_whatever_their_case(client, alice):
     assert soup(response).select_one(".errorlist")
 
 
-def test_the_pseudonyms_of_deleted_accounts_are_kept_for_them(client):
-    response = sign_up(client, username="Deleted-47")
-    assert response.status_code == 200 and not User.objects.filter(username="Deleted-47")
+@pytest.mark.parametrize("name", ["Deleted-47", "De1eted-47"])
+def test_the_pseudonyms_of_deleted_accounts_are_kept_for_them(client, name):
+    response = sign_up(client, username=name)
+    assert response.status_code == 200 and not User.objects.filter(username=name)
     assert "réservés aux comptes supprimés" in soup(response).select_one(".errorlist").text
 
 
@@ -69,6 +114,17 @@ def test_anonymising_cannot_collide_with_an_older_pseudonym(client_for, alice, m
     assert response.status_code == 302
     alice.refresh_from_db()
     assert alice.is_anonymised and alice.username.startswith(f"deleted-{alice.pk}-")
+
+
+def test_anonymising_cannot_take_a_name_that_looks_like_an_older_one(
+    client_for, alice, make_member
+):
+    older = make_member(f"de1eted-{alice.pk}")  # a digit 1 for the "l"
+    client_for(alice).submit(reverse("account_delete"), FORM, {"password": "pw-alice"})
+    alice.refresh_from_db()
+    assert alice.username.startswith(f"deleted-{alice.pk}-")
+    assert alice.username_skeleton == username_skeleton(alice.username)
+    assert alice.username_skeleton != older.username_skeleton
 
 
 @pytest.mark.parametrize(
@@ -86,6 +142,61 @@ def test_a_pseudonym_is_read_in_its_plain_form(client, make_member):
     response = sign_up(client, email="autre@example.org", username="\ufb01lou")  # "ﬁ"
     assert response.status_code == 200  # "ﬁlou" is "filou", already taken
     assert User.objects.filter(username__iexact="filou").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("taken", "lookalike"),
+    [
+        ("paypal", "paypa1"),  # a digit 1 for an "l"
+        ("mallory", "rnallory"),  # "rn" for "m"
+        ("alice", "AIice"),  # a capital "I" for an "l"
+        ("alice", "\u0430\u04cf\u0456\u0441\u0435"),  # all Cyrillic: а ӏ і с е
+        ("bob", "\u0412\u041e\u0412"),  # all Cyrillic: В О В
+    ],
+)
+def test_a_pseudonym_that_looks_like_a_members_is_refused(client, make_member, taken, lookalike):
+    make_member(taken)
+    response = sign_up(client, "autre@example.org", lookalike, page="/en/accounts/signup/")
+    assert response.status_code == 200 and not User.objects.filter(username=lookalike)
+    assert "too close to an existing one" in soup(response).select_one(".errorlist").text
+
+
+def test_a_pseudonym_that_only_resembles_a_members_is_accepted(client, alice):
+    assert sign_up(client, "autre@example.org", "alicia").status_code == 302
+    assert User.objects.get(username="alicia").username_skeleton == "alicia"
+
+
+def test_the_database_refuses_two_members_who_look_alike(make_member):
+    assert make_member("PayPaI").username_skeleton == "paypal"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_member("paypa1")
+
+
+def test_a_lookalike_taken_while_signing_up_is_a_form_error(client, make_member, monkeypatch):
+    make_member("paypal")
+    real, checks = accounts.lookalike_taken, []
+
+    def lookalike_taken(name):  # the first check misses "paypal", as if it came just after
+        checks.append(name)
+        return len(checks) > 1 and real(name)
+
+    monkeypatch.setattr(accounts, "lookalike_taken", lookalike_taken)
+    response = sign_up(client, "autre@example.org", "paypa1", page="/en/accounts/signup/")
+    assert response.status_code == 200 and not User.objects.filter(username="paypa1")
+    assert "too close to an existing one" in soup(response).select_one(".errorlist").text
+    assert len(checks) == 2
+
+
+def test_adding_skeletons_to_members_leaves_a_later_lookalike_without_one(make_member):
+    fill_skeletons = importlib.import_module(
+        "forum.migrations.0009_username_skeleton"
+    ).fill_skeletons
+    first, bob = make_member("paypal"), make_member("bob")
+    later = User.objects.create(username="paypa1")  # as if made before the column existed
+    User.objects.update(username_skeleton=None)
+    assert fill_skeletons(User) == [later.pk]
+    skeletons = dict(User.objects.values_list("pk", "username_skeleton"))
+    assert skeletons == {first.pk: "paypal", bob.pk: "bob", later.pk: None}
 
 
 def test_an_address_too_long_to_keep_whole_is_refused(client):
@@ -171,6 +282,26 @@ def test_switching_language_is_remembered_on_the_account(client_for, alice):
 def test_password_reset_mail_is_sent(client, alice, mailoutbox):
     client.submit(reverse("account_reset_password"), FORM, {"email": "alice@example.org"})
     assert len(mailoutbox) == 1 and "alice@example.org" in mailoutbox[0].to
+
+
+def test_a_wrong_password_reads_the_same_whether_the_address_has_an_account(alice):
+    def attempt(address):
+        browser = CsrfClient()
+        data = {"login": address, "password": "not-the-password"}
+        response = browser.submit(reverse("account_login"), FORM, data)
+        return response.status_code, read_after(browser, response, address)
+
+    assert attempt("alice@example.org") == attempt("nobody@example.org")
+    assert attempt("alice@example.org")[0] == 200
+
+
+def test_password_reset_reads_the_same_whether_the_address_has_an_account(alice):
+    def attempt(address):
+        browser = CsrfClient()
+        response = browser.submit(reverse("account_reset_password"), FORM, {"email": address})
+        return response.status_code, response["Location"], read_after(browser, response, address)
+
+    assert attempt("alice@example.org") == attempt("nobody@example.org")
 
 
 def test_account_pages_use_the_site_layout_in_both_languages(client):

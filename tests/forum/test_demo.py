@@ -46,3 +46,21 @@ def test_demo_refuses_more_members_than_it_has_pseudonyms(article):
     with pytest.raises(CommandError, match="--members"):
         call_command("demo_discussion", "--members", "1000")
     assert not User.objects.exists()
+
+
+def test_demo_flags_a_few_answers_without_hiding_any(article):
+    call_command("demo_discussion", "--members", "5", "--answers", "30", "--seed", "3")
+    flagged = Answer.objects.filter(flag_weight__gt=0)
+    assert 1 <= flagged.count() <= 6
+    assert not Answer.objects.filter(status="pending").exists()
+
+
+def test_demo_is_kept_once_moderators_decided_on_it(article, moderator):
+    from forum.moderation.actions import do_decide
+
+    call_command("demo_discussion", "--members", "3", "--answers", "10")
+    answer = Answer.objects.first()
+    do_decide(moderator=moderator, answer=answer, verb="pin", seen_version=answer.version)
+    with pytest.raises(CommandError, match="never erased"):
+        call_command("demo_discussion", "--members", "3", "--answers", "10", "--reset")
+    assert Answer.objects.count() == 10

@@ -3,8 +3,16 @@
 import pytest
 from django.urls import reverse
 
+from forum.moderation.actions import do_decide, do_flag
 from forum.threads import MAX_DEPTH_SHOWN
-from tests.factories import make_answer, make_article, make_question, make_thread
+from tests.factories import (
+    long_ago,
+    make_answer,
+    make_article,
+    make_member,
+    make_question,
+    make_thread,
+)
 from tests.pages import soup
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +74,46 @@ def test_a_pending_answer_is_shown_to_its_author_only(client, client_for, questi
     assert "En attente." in client_for(alice).get(permalink(pending)).content.decode()
     assert client_for(bob).get(permalink(pending)).status_code == 404
     assert client.get(permalink(pending)).status_code == 404
+
+
+def test_a_removed_answer_keeps_its_page_naming_the_rule_broken(
+    client, question, alice, bob, moderator
+):
+    removed = make_answer(question, alice, body="Texte retiré.")
+    reply = make_answer(question, bob, parent=removed, body="Réponse gardée.")
+    do_decide(
+        moderator=moderator, answer=removed, verb="remove", seen_version=removed.version,
+        rule="hate", reason="Propos haineux.",
+    )  # fmt: skip
+    response = client.get("/en" + permalink(removed))
+    assert response.status_code == 200
+    node = soup(response).select_one(f"#a{removed.pk}")
+    assert node.select_one(".answer__body").text == "[removed by moderation: hate]"
+    assert node.select_one(f"#a{reply.pk}") and "Réponse gardée." in node.text
+    assert "Texte retiré." not in response.content.decode()
+
+
+def test_an_answer_hidden_by_flags_is_404_to_readers_but_its_author_is_told_why(
+    client, client_for, question, alice
+):
+    held = make_answer(question, alice, body="Signalée.")
+    for n in range(3):  # three members of a month's standing: 2 + 2 + 2 reaches 6
+        member = make_member(f"flagger{n}", date_joined=long_ago(days=30))
+        do_flag(reporter=member, answer=held, reason="spam")
+    assert client.get(permalink(held)).status_code == 404
+    page = soup(client_for(alice).get("/en" + permalink(held)))
+    node = page.select_one(f"#a{held.pk}")
+    assert "Signalée." in node.text and node.select_one(".badge").text == "awaiting review"
+    assert "hidden from readers until a moderator has reviewed it" in node.text
+
+
+def test_a_reply_under_spam_still_has_its_page(client, question, alice, bob):
+    spam = make_answer(question, alice, body="Achetez.", status="spam")
+    reply = make_answer(question, bob, parent=spam, body="Sous le spam.")
+    response = client.get(permalink(reply))
+    assert response.status_code == 200
+    assert "Sous le spam." in response.content.decode()
+    assert "Achetez." not in response.content.decode()
 
 
 def test_spam_is_404(client, question, alice):

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from forum.answers import do_edit_answer
+from forum.moderation.actions import do_decide
 from forum.threads import MAX_DEPTH_SHOWN
 from tests.factories import (
     long_ago,
@@ -25,6 +26,11 @@ pytestmark = pytest.mark.django_db
 
 def plain(text) -> str:
     return " ".join(text.replace("\u202f", " ").replace("\xa0", " ").split())
+
+
+def english(url: str) -> str:
+    """The page in English (after an /en/ request, reverse() already gives /en/ addresses)."""
+    return "/en" + url.removeprefix("/en")
 
 
 def ids_in_page_order(response) -> list[int]:
@@ -105,6 +111,29 @@ def test_removed_answers_keep_their_place_with_the_reason(client, question, alic
     assert "Effacée." not in page and "Toujours là." in page
 
 
+def test_a_removal_names_the_rule_broken_and_keeps_the_replies(
+    client, question, alice, bob, moderator
+):
+    removed = make_answer(question, alice, body="Effacée.")
+    make_answer(question, bob, parent=removed, body="Toujours là.")
+    do_decide(
+        moderator=moderator, answer=removed, verb="remove", seen_version=removed.version,
+        rule="abuse", reason="Insultes envers un autre membre.",
+    )  # fmt: skip
+    question.refresh_from_db()
+    assert question.answer_count == 1  # the reply
+    response = client.get(english(question.get_absolute_url()))
+    node = soup(response).select_one(f"#a{removed.pk}")
+    assert plain(node.select_one(".answer__body").text) == (
+        "[removed by moderation: harassment or abuse]"
+    )
+    assert "alice" not in node.select_one(".answer__meta").text
+    page = plain(response.content.decode())
+    assert "Effacée." not in page and "Toujours là." in page
+    # What the moderator wrote is for the author, not for the thread.
+    assert "Insultes" not in page
+
+
 def test_deleted_answers_keep_their_place(client, question, alice, bob):
     top = make_answer(question, alice, body="Regrettée.")
     make_answer(question, bob, parent=top, body="Réponse restée.")
@@ -162,6 +191,21 @@ def test_pending_answers_are_shown_to_their_author_only(client, client_for, ques
     assert "en attente de modération" in mine.select_one(".badge").text
 
 
+def test_an_answer_held_for_review_tells_its_author_nobody_else_sees_it(
+    client_for, question, alice
+):
+    held = make_answer(question, alice, body="En attente.", status="pending")
+    node = soup(client_for(alice).get(english(question.get_absolute_url()))).select_one(
+        f"#a{held.pk}"
+    )
+    assert node.select_one(".badge").text == "awaiting review"
+    assert plain(node.select_one(".answer__notice").text) == (
+        "Only you can see this answer: it is hidden from readers until a moderator has reviewed it."
+    )
+    # Nothing to flag, vote on or reply to while it waits.
+    assert not node.select(".answer__actions a[href$='/flag/'], .vote__button")
+
+
 def test_spam_is_hidden_with_its_replies(client, question, alice, bob):
     spam = make_answer(question, alice, body="Achetez.", status="spam")
     make_answer(question, bob, parent=spam, body="Sous le spam.")
@@ -214,6 +258,74 @@ def test_sanctioned_members_are_told_why_instead_of_the_form(
     notice = plain(page.select_one("#answer-form").text)
     assert reason in notice
     assert not page.select("form textarea[name=body]")
+
+
+@pytest.mark.parametrize(
+    ("article_state", "question_state", "reason"),
+    [
+        ("published", "locked", "This discussion is locked: answers can be read but not added."),
+        ("published", "closed", "This discussion is closed to new answers."),
+        ("closed", "open", "This discussion is closed to new answers."),
+    ],
+)
+def test_readers_and_members_are_told_why_the_form_is_gone(
+    client, client_for, alice, article_state, question_state, reason
+):
+    question = make_question(make_article(article_state), state=question_state)
+    for browser in (client, client_for(alice)):
+        page = soup(browser.get(english(question.get_absolute_url())))
+        # Only why: signing in would change nothing.
+        assert plain(page.select_one("#answer-form").text) == reason
+        assert not page.select("form textarea[name=body]")
+
+
+def test_readers_of_an_open_discussion_are_invited_to_sign_in(client, question):
+    notice = soup(client.get(english(question.get_absolute_url()))).select_one("#answer-form")
+    assert plain(notice.text) == "Sign in to answer. Sign in · Create an account"
+
+
+@pytest.mark.usefixtures("fast_forms")
+@pytest.mark.parametrize("article_state", ["published", "closed"])
+def test_a_closed_discussion_still_takes_replies_to_its_answers(
+    client_for, alice, bob, article_state
+):
+    question_state = "closed" if article_state == "published" else "open"
+    question = make_question(make_article(article_state), state=question_state)
+    answer = make_answer(question, alice, created_at=long_ago(hours=2))
+    bob_browser = client_for(bob)
+    node = soup(bob_browser.get(question.get_absolute_url())).select_one(f"#a{answer.pk}")
+    assert node.select_one(f"a[href='/a/{answer.pk}/reply/']")
+    assert node.select(".vote__button") and node.select_one(f"a[href='/a/{answer.pk}/flag/']")
+    response = bob_browser.submit(
+        f"/a/{answer.pk}/reply/", f"#reply-form-{answer.pk}", {"body": "J’ajoute ceci."}
+    )
+    assert response.status_code == 302
+    assert answer.replies.get().body == "J’ajoute ceci."
+
+
+def test_a_locked_discussion_offers_no_reply_vote_or_flag(client, client_for, alice, bob):
+    question = make_question(state="locked")
+    answer = make_answer(question, alice, created_at=long_ago(hours=2))
+    vote_on(answer, up=2)
+    for browser in (client, client_for(bob)):
+        node = soup(browser.get(question.get_absolute_url())).select_one(f"#a{answer.pk}")
+        actions = node.select_one(".answer__actions")
+        assert [a.text for a in actions.select("a")] == ["Lien"]
+        assert not actions.select("button")
+        assert "2" in actions.select_one(".vote__score").text  # the score still reads
+
+
+def test_pinned_and_featured_answers_say_so(client, question, alice, bob, moderator):
+    pinned = make_answer(question, alice, body="Épinglée.")
+    featured = make_answer(question, bob, body="Choisie.")
+    do_decide(moderator=moderator, answer=pinned, verb="pin", seen_version=pinned.version)
+    do_decide(moderator=moderator, answer=featured, verb="feature", seen_version=featured.version)
+    page = soup(client.get(english(question.get_absolute_url())))
+    assert page.select_one(f"#a{pinned.pk} .badge--pinned").text == "Pinned"
+    assert page.select_one(f"#a{featured.pk} .badge--featured").text == "Editors’ pick"
+    assert not page.select_one(f"#a{featured.pk} .badge--pinned")
+    # Newer, the featured one would come first; pinned, the other stands above it.
+    assert ids_in_page_order(client.get(question.get_absolute_url())) == [pinned.pk, featured.pk]
 
 
 @pytest.mark.parametrize(
@@ -477,8 +589,8 @@ def test_a_members_page_costs_the_same_queries_whatever_the_thread(
     assert len(soup(response).select("li.node")) == size
     # session (in the database: it must survive a Redis outage), user, verified e-mail,
     # question, last visit (read + write), roots, replies, their authors, the member's
-    # own votes on the page
-    assert len(queries) == 10, [q["sql"] for q in queries]
+    # own votes and open flags on the page, their unread notifications
+    assert len(queries) == 12, [q["sql"] for q in queries]
 
 
 def test_an_anonymous_page_is_four_queries(client, question, alice, bob):

@@ -150,19 +150,27 @@ def test_banned_members_are_told_so(client_for, top, erin_banned):
     assert "Votre compte est banni" in text_of(response)
 
 
-@pytest.mark.parametrize(
-    ("state", "reason"),
-    [("locked", "Cette discussion est verrouillée"), ("closed", "Cette discussion est close")],
-)
-def test_locked_or_closed_questions_take_no_reply(client_for, alice, bob, state, reason):
-    question = make_question(state=state)
+def test_locked_questions_take_no_reply(client_for, alice, bob):
+    question = make_question(state="locked")
     top = make_answer(question, alice)
     bob_browser = client_for(bob)
     bob_browser.get(question.get_absolute_url())
     response = bob_browser.post(reply_url(top), {"body": "Moi aussi."})
     assert response.status_code == 403
-    assert reason in text_of(response)
+    assert "Cette discussion est verrouillée" in text_of(response)
     assert Answer.objects.count() == 1
+
+
+@pytest.mark.parametrize("closed", ["by a moderator", "past the article's closing date"])
+def test_closed_discussions_still_take_replies_to_their_answers(client_for, alice, bob, closed):
+    if closed == "by a moderator":
+        question = make_question(state="closed")
+    else:
+        question = make_question(make_article("closed"))
+    top = make_answer(question, alice)
+    response = client_for(bob).submit(reply_url(top), FORM, {"body": "Moi aussi."})
+    assert response.status_code == 302
+    assert Answer.objects.get(body="Moi aussi.").parent == top
 
 
 # --- Missing --------------------------------------------------------------------------

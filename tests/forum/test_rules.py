@@ -3,8 +3,9 @@
 Each restatement is run beside its predicate over the same matrix of states
 (article draft / scheduled / published / closed, question open / locked / closed,
 answer published / pending / removed / deleted / spam, and as viewer: nobody, the
-author, a member, an unverified, a suspended and a banned member). A new state or
-sanction is a row here, and a rule that drifts from its SQL fails here.
+author, a member, an unverified, a suspended, a banned and a pre-moderated member).
+The page's facts (:func:`rules.hydrate`) are run beside the predicates the same way.
+A new state or sanction is a row here, and a rule that drifts from its SQL fails here.
 """
 
 from datetime import timedelta
@@ -16,13 +17,14 @@ from django.utils import timezone, translation
 from articles.models import Article
 from forum import rules
 from forum.models import Answer, User
+from forum.moderation.actions import do_flag
 from forum.voting import vote_target
 from tests.factories import long_ago, make_answer, make_article, make_member, make_question
 
 ARTICLE_STATES = ["published", "draft", "scheduled", "closed"]
 QUESTION_STATES = ["open", "locked", "closed"]
 ANSWER_STATUSES = ["published", "pending", "removed", "deleted", "spam"]
-VIEWERS = ["anonymous", "author", "member", "unverified", "suspended", "banned"]
+VIEWERS = ["anonymous", "author", "member", "unverified", "suspended", "banned", "premoderated"]
 
 
 @pytest.fixture(autouse=True)
@@ -44,6 +46,7 @@ def world(db):
             "suspendu", suspended_until=timezone.now() + timedelta(days=2), sanction_reason="x"
         ),
         "banned": make_member("banni", banned=True),
+        "premoderated": make_member("premodere", premoderated=True),
     }
     answers = []
     for article_state in ARTICLE_STATES:
@@ -99,7 +102,7 @@ def test_the_matrix_covers_every_outcome(world):
         "Sign in to vote.",
         "You cannot vote on your own answer.",
         "Only published answers can be voted on.",
-        "This discussion is locked or closed: votes are closed too.",
+        "This discussion is locked: votes are closed too.",
         "Confirm your e-mail address to vote: follow the link we sent you.",
     }
 
@@ -111,6 +114,89 @@ def test_the_visibility_filter_shows_what_may_see_allows(world):
         shown = set(Answer.objects.filter(rules.visible_answers(user)).values_list("pk", flat=True))
         allowed = {answer.pk for answer in answers if rules.may_see(user, answer)}
         assert shown == allowed, name
+
+
+def flag_decision(user, answer) -> str:
+    """What the flag endpoint decides: as for a vote, nothing about an answer one cannot see."""
+    if not rules.may_see(user, answer) or not answer.question.article.is_published:
+        return "not found"
+    return rules.flagging_refusal(user, answer) or "allowed"
+
+
+def test_the_matrix_covers_every_flagging_outcome(world):
+    people, answers = world
+    outcomes = {
+        flag_decision(viewer(people, name), loaded_by_the_orm(answer))
+        for name in VIEWERS
+        for answer in answers
+    }
+    assert {outcome.split(" until ")[0] for outcome in outcomes} == {
+        "allowed",
+        "not found",
+        "Sign in to flag an answer.",
+        "You cannot flag your own answer.",
+        "Only published answers can be flagged.",
+        "This discussion is locked: answers can be read but not added.",
+        "Confirm your e-mail address to flag: follow the link we sent you.",
+        "Your account is suspended",
+        "Your account is banned: you can read, but no longer answer or vote.",
+    }
+
+
+def test_members_flag_published_answers_of_discussions_not_locked(world):
+    """Closed discussions (by a moderator or by their date) still take flags: an answer
+    can turn out to break the rules after the debate ended."""
+    people, answers = world
+    member = viewer(people, "member")
+    flaggable = {
+        (answer.question.article.slug, answer.question.state)
+        for answer in map(loaded_by_the_orm, answers)
+        if flag_decision(member, answer) == "allowed"
+    }
+    published, closed = Article.objects.order_by("pk").filter(slug__in={a for a, _ in flaggable})
+    assert flaggable == {
+        (published.slug, "open"),
+        (published.slug, "closed"),
+        (closed.slug, "open"),
+        (closed.slug, "closed"),
+    }
+    assert closed.is_closed and not published.is_closed
+
+
+def test_the_pages_facts_agree_with_the_rules(world):
+    """What hydrate lets the page show is what the rules then allow: the edit and delete
+    links for the viewer as they are, the reply, vote and flag links for anyone in the
+    viewer's place with a verified address and no sanction (signing in tells the rest)."""
+    people, answers = world
+    by_question = {}
+    for answer in map(loaded_by_the_orm, answers):
+        by_question.setdefault(answer.question_id, []).append(answer)
+    disagreements = []
+    for name in VIEWERS:
+        user = viewer(people, name)
+        member = viewer(people, "member")
+        for shown in by_question.values():
+            facts = rules.hydrate(user, shown[0].question, shown)
+            for answer in shown:
+                own = name == "author"
+                expected = {
+                    "can_edit": not rules.editing_refusal(user, answer),
+                    "can_delete": not rules.deleting_refusal(user, answer),
+                    "can_reply": not rules.replying_refusal(member, answer),
+                    "can_vote": not own and not rules.voting_refusal(member, answer),
+                    "can_flag": not own and not rules.flagging_refusal(member, answer),
+                }
+                got = {key: getattr(facts[answer.pk], key) for key in expected}
+                if got != expected:
+                    disagreements.append((name, answer.body, answer.question.state, got))
+    assert disagreements == []
+
+
+def test_only_pre_moderated_members_answers_wait_for_review(world):
+    people, answers = world
+    question = answers[0].question
+    waiting = {name for name in people if rules.needs_review(viewer(people, name), question)}
+    assert waiting == {"premoderated"}
 
 
 def test_the_published_filter_lists_what_is_published(world):
@@ -139,13 +225,98 @@ def test_the_visible_scores_filter_keeps_what_score_visible_allows(db, alice, bo
     [
         ("published", "open", ""),
         ("published", "locked", "This discussion is locked: answers can be read but not added."),
-        ("published", "closed", "This discussion is closed."),
-        ("closed", "open", "This discussion is closed."),
+        ("published", "closed", "This discussion is closed to new answers."),
+        ("closed", "open", "This discussion is closed to new answers."),
+        ("closed", "locked", "This discussion is locked: answers can be read but not added."),
     ],
 )
 def test_answering_depends_on_the_discussion(db, alice, article_state, question_state, refusal):
     question = make_question(make_article(article_state), question_state)
     assert rules.answering_refusal(alice, question) == refusal
+
+
+LOCKED = "This discussion is locked: answers can be read but not added."
+EVERYTHING_ALLOWED = {"answer": "", "reply": "", "vote": "", "flag": "", "edit": "", "delete": ""}
+
+
+def what_is_refused(question, author, member) -> dict[str, str]:
+    """Each write on ``question`` and on an answer of ``author``'s there, by ``member``
+    (and editing, deleting by its author)."""
+    answer = make_answer(question, author)
+    answer = loaded_by_the_orm(answer)
+    return {
+        "answer": rules.answering_refusal(member, answer.question),
+        "reply": rules.replying_refusal(member, answer),
+        "vote": rules.voting_refusal(member, answer),
+        "flag": rules.flagging_refusal(member, answer),
+        "edit": rules.editing_refusal(author, answer),
+        "delete": rules.deleting_refusal(author, answer),
+    }
+
+
+@pytest.mark.parametrize(
+    ("article_state", "question_state", "refused"),
+    [
+        ("published", "open", {}),
+        ("published", "closed", {"answer": "This discussion is closed to new answers."}),
+        ("closed", "open", {"answer": "This discussion is closed to new answers."}),
+        ("closed", "closed", {"answer": "This discussion is closed to new answers."}),
+        (
+            "published",
+            "locked",
+            {
+                "answer": LOCKED,
+                "reply": LOCKED,
+                "vote": "This discussion is locked: votes are closed too.",
+                "flag": LOCKED,
+                "edit": LOCKED,
+            },
+        ),
+    ],
+)
+def test_closing_stops_new_answers_and_locking_stops_everything_but_deleting(
+    db, alice, bob, article_state, question_state, refused
+):
+    question = make_question(make_article(article_state), question_state)
+    assert what_is_refused(question, alice, bob) == EVERYTHING_ALLOWED | refused
+
+
+SUSPENDED = "Your account is suspended until"
+BANNED = "Your account is banned: you can read, but no longer answer or vote."
+
+
+@pytest.mark.parametrize(
+    ("who", "refusal"),
+    [("dave_suspended", SUSPENDED), ("erin_banned", BANNED)],
+)
+def test_a_sanction_refuses_every_write(request, db, alice, who, refusal):
+    """Deleting too: a moderator may be looking at exactly that answer."""
+    sanctioned = request.getfixturevalue(who)
+    question = make_question()
+    own = loaded_by_the_orm(make_answer(question, sanctioned))
+    theirs = loaded_by_the_orm(make_answer(question, alice))
+    outcomes = {
+        "answer": rules.answering_refusal(sanctioned, question),
+        "reply": rules.replying_refusal(sanctioned, theirs),
+        "vote": rules.voting_refusal(sanctioned, theirs),
+        "flag": rules.flagging_refusal(sanctioned, theirs),
+        "edit": rules.editing_refusal(sanctioned, own),
+        "delete": rules.deleting_refusal(sanctioned, own),
+    }
+    assert {write: outcome.startswith(refusal) for write, outcome in outcomes.items()} == {
+        write: True for write in EVERYTHING_ALLOWED
+    }
+
+
+def test_pre_moderation_refuses_no_write(db, alice):
+    """Its answers wait for a moderator (needs_review), but they are written."""
+    member = make_member("prudent", premoderated=True)
+    question = make_question()
+    assert what_is_refused(question, alice, member) == EVERYTHING_ALLOWED
+    assert rules.needs_review(member, question) and not rules.needs_review(alice, question)
+    waiting = loaded_by_the_orm(make_answer(question, member))
+    assert waiting.status == Answer.Status.PENDING
+    assert rules.editing_refusal(member, waiting) == rules.deleting_refusal(member, waiting) == ""
 
 
 @pytest.mark.parametrize(
@@ -219,6 +390,14 @@ def test_deleting_is_for_the_author_of_a_live_answer(db, alice, bob):
     )
 
 
+def test_a_suspension_over_lets_the_member_delete_again(db):
+    member = make_member("ancien", suspended_until=timezone.now() + timedelta(days=1))
+    answer = make_answer(make_question(), member)
+    assert rules.deleting_refusal(member, answer).startswith(SUSPENDED)
+    User.objects.filter(pk=member.pk).update(suspended_until=long_ago(minutes=1))
+    assert rules.deleting_refusal(User.objects.get(pk=member.pk), answer) == ""
+
+
 def test_flagging_rules(db, alice, bob, carol_unverified):
     question = make_question()
     answer = make_answer(question, alice)
@@ -230,8 +409,8 @@ def test_flagging_rules(db, alice, bob, carol_unverified):
     assert rules.flagging_refusal(bob, locked).startswith("This discussion is locked")
 
 
-def test_the_hydrator_reads_the_viewers_votes_in_one_query(
-    db, alice, bob, django_assert_num_queries
+def test_the_hydrator_reads_the_viewers_votes_and_flags_in_two_queries(
+    db, alice, bob, charlie, django_assert_num_queries
 ):
     from forum.voting import do_set_vote
 
@@ -240,10 +419,27 @@ def test_the_hydrator_reads_the_viewers_votes_in_one_query(
     theirs = [make_answer(question, alice) for _ in range(5)]
     do_set_vote(voter=bob, answer=theirs[0], value=1)
     do_set_vote(voter=bob, answer=theirs[1], value=-1)
+    do_flag(reporter=bob, answer=theirs[2], reason="off_topic")
+    do_flag(reporter=charlie, answer=theirs[3], reason="spam")  # not bob's
     question = type(question).objects.select_related("article").get(pk=question.pk)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2) as queries:
         facts = rules.hydrate(bob, question, [mine, *theirs])
+    assert [('"forum_vote"' in q["sql"], '"forum_flag"' in q["sql"]) for q in queries] == [
+        (True, False),
+        (False, True),
+    ]
     assert [facts[a.pk].my_vote for a in theirs] == [1, -1, 0, 0, 0]
+    assert [facts[a.pk].my_flag for a in theirs] == ["", "", "off_topic", "", ""]
+    assert not facts[mine.pk].can_flag and facts[theirs[3].pk].can_flag
     assert facts[mine.pk].can_edit and facts[mine.pk].can_delete
     assert not facts[mine.pk].can_vote and facts[theirs[2].pk].can_vote
     assert not facts[theirs[2].pk].can_edit
+
+
+def test_an_anonymous_hydration_reads_nothing(db, alice, django_assert_num_queries):
+    question = make_question()
+    answers = [make_answer(question, alice) for _ in range(3)]
+    question = type(question).objects.select_related("article").get(pk=question.pk)
+    with django_assert_num_queries(0):
+        facts = rules.hydrate(AnonymousUser(), question, answers)
+    assert all(f.can_flag and f.can_vote and not f.can_edit for f in facts.values())

@@ -227,9 +227,8 @@ def test_tombstones_take_no_vote(client_for, question, alice, bob, status):
     assert not Vote.objects.exists()
 
 
-@pytest.mark.parametrize("state", ["locked", "closed"])
-def test_locked_or_closed_questions_take_no_vote(client_for, alice, bob, state):
-    question = make_question(state=state)
+def test_locked_questions_take_no_vote(client_for, alice, bob):
+    question = make_question(state="locked")
     answer = make_answer(question, alice)
     bob_browser = client_for(bob)
     bob_browser.get(question.get_absolute_url())
@@ -239,15 +238,18 @@ def test_locked_or_closed_questions_take_no_vote(client_for, alice, bob, state):
     assert not Vote.objects.exists()
 
 
-def test_discussions_past_their_closing_date_take_no_vote(client_for, alice, bob):
-    question = make_question(make_article("closed"))
+@pytest.mark.parametrize("closed", ["by a moderator", "past the article's closing date"])
+def test_closed_discussions_still_take_votes(client_for, alice, bob, closed):
+    if closed == "by a moderator":
+        question = make_question(state="closed")
+    else:
+        question = make_question(make_article("closed"))
     answer = make_answer(question, alice)
-    bob_browser = client_for(bob)
-    bob_browser.get(question.get_absolute_url())
-    response = bob_browser.post(vote_url(answer), {"value": "1"})
-    assert response.status_code == 403
-    assert "votes" in refusal(response)
-    assert not Vote.objects.exists()
+    response = client_for(bob).submit(
+        question.get_absolute_url(), vote_form(answer), {"value": "1"}
+    )
+    assert response.status_code == 302
+    assert counted(answer) == (1, 0, 1)
 
 
 def test_unverified_members_are_told_to_confirm_their_address(

@@ -98,13 +98,16 @@ HARMLESS = [f"Texte ordinaire numéro {n}." for n in range(N)]
 
 def pseudonyms(texts) -> list[str]:
     """Each text as a pseudonym, as the member table stores it: NFKC-normalised (as
-    create_user does), cut to the column's 150 characters, unique whatever the case."""
+    create_user does), cut to the column's 150 characters, unique whatever the case and
+    however alike they look (the skeleton of forum.accounts)."""
+    from forum.accounts import username_skeleton
+
     taken, names = set(), []
     for n, text in enumerate(texts):
         name = unicodedata.normalize("NFKC", text)[:150]
-        if name.lower() in taken:
+        if {name.lower(), username_skeleton(name)} & taken:
             name = unicodedata.normalize("NFKC", f"{text[:140]} ({n})")
-        taken.add(name.lower())
+        taken |= {name.lower(), username_skeleton(name)}
         names.append(name)
     return names
 
@@ -485,7 +488,7 @@ def test_member_pages_reached_from_the_byline(client, client_for, settings):
 # --- The edit history ----------------------------------------------------------------------
 
 
-def test_edit_history_for_moderators(client_for, moderator):
+def test_edit_history_for_moderators(moderator_client):
     """One answer edited once per payload, each time by another member (as a moderator's
     edit would be recorded): every version and every editor's name on one page."""
 
@@ -497,7 +500,7 @@ def test_edit_history_for_moderators(client_for, moderator):
 
     answer = history(TEXTS, members(NAMES))
     twin_answer = history(HARMLESS, [make_member("membre")] * N)
-    browser = client_for(moderator)
+    browser = moderator_client
     page = parse(browser.get(reverse("forum:history", kwargs={"pk": answer.pk})))
     twin = harmless(browser.get(reverse("forum:history", kwargs={"pk": twin_answer.pk})))
 

@@ -13,8 +13,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from articles.models import Article, Question
+from forum.accounts import username_skeleton
 from forum.answers import do_post_answer
-from forum.models import Answer, User, Vote
+from forum.models import Answer, Flag, ModerationAction, User, Vote
+from forum.moderation.actions import do_flag
 from forum.voting import do_set_vote
 
 ARTICLE_SLUG = "kling-aspi-chine-technologies-critiques"
@@ -187,8 +189,10 @@ class Command(BaseCommand):
             people = self._members(members)
             made = self._discussion(questions, people, answers, rng)
             votes = self._votes(made, people, rng)
+            flags = self._flags(made, people, rng)
         self.stdout.write(
-            f"{len(people)} demo members, {len(made)} answers and {votes} votes on “{article}”.\n"
+            f"{len(people)} demo members, {len(made)} answers, {votes} votes and {flags} flags "
+            f"on “{article}”.\n"
             f"Demo members sign in with their e-mail (e.g. {people[0].email}) and the "
             f"password “{DEMO_PASSWORD}”: for local demonstration only."
         )
@@ -197,8 +201,16 @@ class Command(BaseCommand):
         theirs = Answer.objects.filter(author__in=demo_members)
         if Answer.objects.filter(parent__in=theirs).exclude(author__in=demo_members).exists():
             raise CommandError("Real members replied to demo answers: the demo cannot be removed.")
+        if ModerationAction.objects.filter(
+            Q(answer__in=theirs) | Q(member__in=demo_members)
+        ).exists():
+            raise CommandError(
+                "Moderators decided on demo answers or members, and the moderation log is "
+                "never erased: the demo cannot be removed."
+            )
         with transaction.atomic():
             Vote.objects.filter(Q(user__in=demo_members) | Q(answer__in=theirs)).delete()
+            Flag.objects.filter(Q(reporter__in=demo_members) | Q(answer__in=theirs)).delete()
             # Answers protect their parent and their thread's root: unhook, then replies first.
             theirs.update(root=None)
             for depth in sorted(set(theirs.values_list("depth", flat=True)), reverse=True):
@@ -217,7 +229,12 @@ class Command(BaseCommand):
         for name in PSEUDONYMS[:count]:
             ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
             email = f"{ascii_name.lower().replace('.', '-').strip('_')}@{DEMO_DOMAIN}"
-            user = User.objects.create(username=name, email=email, password=password)
+            user = User.objects.create(
+                username=name,
+                username_skeleton=username_skeleton(name),
+                email=email,
+                password=password,
+            )
             EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
             people.append(user)
         return people
@@ -283,6 +300,18 @@ class Command(BaseCommand):
                     do_set_vote(voter=voter, answer=answer, value=rng.choice([1, 1, 1, -1]))
                     cast += 1
         return cast
+
+    def _flags(self, made, people, rng):
+        """A few answers flagged by a member or two, for the moderation queue: below the
+        weight that hides an answer (demo accounts are new, their flags weigh little)."""
+        reasons = [Flag.Reason.OFF_TOPIC, Flag.Reason.MISINFORMATION, Flag.Reason.ABUSE]
+        flagged = 0
+        for answer in rng.sample(made, min(6, len(made))):
+            others = [p for p in people if p.pk != answer.author_id]
+            for reporter in rng.sample(others, rng.randint(1, 2)):
+                do_flag(reporter=reporter, answer=answer, reason=rng.choice(reasons))
+                flagged += 1
+        return flagged
 
 
 def quotable(body: str, limit: int = 100) -> str:
