@@ -1,6 +1,6 @@
 """Benchmarks, printed as one JSON document (progress goes to stderr). Not tests.
 
-    make bench                                   # SQLite, threads and moderation
+    make bench                                   # SQLite, threads, moderation and words
     DATABASE_URL=postgres://… make bench         # PostgreSQL: threads, moderation, votes
     python -m bench --only threads --sizes 100,1000 --repeat 20
 
@@ -18,6 +18,7 @@ threads: one question with N threaded answers (30 % top-level, depth up to 12,
       cold_median_ms  the same request with the cache emptied first, so every
                       answer goes through its template (median of 3).
 moderation: see bench/moderation.py (the queue with 100, then 10,000 waiting answers).
+words: see bench/words.py (1,000 word rules against a 10,000-character answer).
 votes: see bench/votes.py (PostgreSQL only).
 
 The benchmarks run in a database of their own (``agora_bench_<pid>`` on the
@@ -96,6 +97,12 @@ def _moderation(args, url):
     return moderation.run(repeat=args.repeat, log=_log)
 
 
+def _words(args, url):
+    from bench import words
+
+    return words.run(repeat=args.repeat, log=_log)
+
+
 def _votes(args, url):
     from bench import votes
 
@@ -107,6 +114,7 @@ def _votes(args, url):
 BENCHMARKS = {
     "threads": (_threads, True),
     "moderation": (_moderation, True),
+    "words": (_words, True),
     "votes": (_votes, False),  # needs PostgreSQL's row locks and a real server
 }
 
@@ -116,7 +124,7 @@ def main() -> None:
     parser.add_argument("--only", choices=BENCHMARKS, action="append", help="repeatable")
     parser.add_argument("--sizes", default="100,1000,10000", help="threads: answers per question")
     parser.add_argument(
-        "--repeat", type=int, default=30, help="threads, moderation: requests per figure"
+        "--repeat", type=int, default=30, help="threads, moderation, words: requests per figure"
     )
     parser.add_argument("--seconds", type=float, default=8.0, help="votes: per scenario")
     args = parser.parse_args()

@@ -14,13 +14,15 @@ from django.utils import timezone
 from articles.models import Question
 
 from .markdown import RENDERER_VERSION, render_markdown
-from .models import Answer, Revision, User
+from .models import Answer, ModerationAction, Revision, User
 from .rules import (
     answering_refusal,
+    blocked_refusal,
     deleting_refusal,
+    edit_review_cause,
     editing_refusal,
-    needs_review,
     replying_refusal,
+    review_cause,
 )
 
 
@@ -34,7 +36,7 @@ def check_post_answer(
 ) -> tuple[Answer, bool]:
     """Post an answer or a reply if the rulebook lets ``author`` do it; else PermissionDenied."""
     refusal = replying_refusal(author, parent) if parent else answering_refusal(author, question)
-    if refusal:
+    if refusal := refusal or blocked_refusal(body):
         raise PermissionDenied(refusal)
     return do_post_answer(
         author=author,
@@ -46,7 +48,7 @@ def check_post_answer(
 
 
 def check_edit_answer(*, answer: Answer, editor: User, body: str) -> Answer:
-    if refusal := editing_refusal(editor, answer):
+    if refusal := editing_refusal(editor, answer) or blocked_refusal(body):
         raise PermissionDenied(refusal)
     return do_edit_answer(answer=answer, editor=editor, body=body)
 
@@ -78,15 +80,19 @@ def do_post_answer(
             # The key protects one submission only: another text or another place is a new
             # answer (a form copied, or a key forged), posted without a key.
             idempotency_key = None
+    body_html = render_markdown(body)
+    cause, rule = review_cause(author, question, body=body, body_html=body_html)
     answer = Answer(
         question=question,
         parent=parent,
         depth=parent.depth + 1 if parent else 0,
         author=author,
         body=body,
-        body_html=render_markdown(body),
+        body_html=body_html,
         renderer_version=RENDERER_VERSION,
-        status=Answer.Status.PENDING if needs_review(author, question) else Answer.Status.PUBLISHED,
+        status=Answer.Status.PENDING if cause else Answer.Status.PUBLISHED,
+        review_cause=cause,
+        review_rule=rule,
         idempotency_key=idempotency_key,
     )
     try:
@@ -102,6 +108,8 @@ def do_post_answer(
                 Answer.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
             if answer.status == Answer.Status.PUBLISHED:
                 Question.objects.filter(pk=question.pk).update(answer_count=F("answer_count") + 1)
+            elif cause == Answer.ReviewCause.WORD_RULE:
+                _log_word_rule_hold(answer)
     except IntegrityError:
         # Two identical submits raced past the lookup above: the other one won.
         if idempotency_key is None:
@@ -134,16 +142,34 @@ def do_edit_answer(*, answer: Answer, editor: User, body: str) -> Answer:
         answer.save(update_fields=["body", "body_html", "renderer_version", "edited_at"])
         Answer.objects.filter(pk=answer.pk).update(version=F("version") + 1)
         answer.version += 1
-        if answer.reviewed and (
+        cause, rule = edit_review_cause(answer, body)
+        if cause and (
             Answer.objects.filter(pk=answer.pk, status=Answer.Status.PUBLISHED).update(
-                status=Answer.Status.PENDING
+                status=Answer.Status.PENDING, review_cause=cause, review_rule=rule
             )
         ):
             Question.objects.filter(pk=answer.question_id).update(
                 answer_count=F("answer_count") - 1
             )
-            answer.status = Answer.Status.PENDING
+            answer.status, answer.review_cause, answer.review_rule = (
+                Answer.Status.PENDING,
+                cause,
+                rule,
+            )
+            if cause == Answer.ReviewCause.WORD_RULE:
+                _log_word_rule_hold(answer)
     return answer
+
+
+def _log_word_rule_hold(answer: Answer) -> None:
+    """A word rule held the answer: an automated restriction, so it is in the public log (and
+    the transparency report) like the holds that flags cause."""
+    ModerationAction.objects.create(
+        verb=ModerationAction.Verb.HOLD,
+        source=ModerationAction.Source.WORD_RULE,
+        answer=answer,
+        answer_version=answer.version,
+    )
 
 
 def do_delete_answer(*, answer: Answer) -> Answer:

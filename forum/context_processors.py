@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.core.cache import cache
-from django.urls import translate_url
+from django.urls import reverse, translate_url
 from django.utils.functional import SimpleLazyObject
 
-from .models import Notification
+from .models import Appeal, Notification
+from .moderation.appeals import appeal_refusal
 from .moderation.queue import waiting_count as count_waiting
 from .moderation.statements import subject_of
 
@@ -72,7 +73,8 @@ def waiting_count() -> int:
 
 def unread_notices(user) -> "Notices":
     """The statements of reasons ``user`` has not acknowledged yet, newest first, with what
-    they are about, in one query (none for an anonymous reader)."""
+    they are about, in one query (none for an anonymous reader; one more for a member shown
+    a restriction, to say whether they appealed it)."""
     if not user.is_authenticated:
         return Notices([], more=False)
     rows = list(
@@ -85,9 +87,33 @@ def unread_notices(user) -> "Notices":
         .defer("action__answer__body", "action__answer__body_html")
         .order_by("-created_at", "-id")[: NOTICES_SHOWN + 1]
     )
+    # Which of the decisions shown the member appealed already: a query only for a member
+    # shown a restriction (whose statement links to the appeal).
+    restrictions = [
+        n.action_id for n in rows[:NOTICES_SHOWN] if n.action and n.action.is_restriction
+    ]
+    appealed = (
+        set(
+            Appeal.objects.filter(action__in=restrictions, appellant=user).values_list(
+                "action", flat=True
+            )
+        )
+        if restrictions
+        else set()
+    )
     for notice in rows[:NOTICES_SHOWN]:
         notice.title = subject_of(notice.action) if notice.action else ""
+        notice.appealed = notice.action_id in appealed
+        notice.appeal_url = _appeal_url(user, notice)
     return Notices(rows[:NOTICES_SHOWN], more=len(rows) > NOTICES_SHOWN)
+
+
+def _appeal_url(user, notice) -> str:
+    """Where to appeal the decision a statement explains, while the member may; else ""."""
+    action = notice.action
+    if action is None or appeal_refusal(user, action, appealed=notice.appealed):
+        return ""
+    return reverse("moderation:appeal", kwargs={"action_id": action.pk})
 
 
 class Notices(list):

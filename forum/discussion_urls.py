@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .moderation import legal_views
 from .views import flags, members, notifications, threads, votes, writing
 
 app_name = "forum"
@@ -15,6 +16,7 @@ urlpatterns = [
     path("a/<int:pk>/vote/", votes.vote, name="vote"),
     path("a/<int:pk>/flag/", flags.flag, name="flag"),
     path("a/<int:pk>/flag/withdraw/", flags.withdraw_flag, name="withdraw_flag"),
+    path("a/<int:pk>/notice/", legal_views.notice, name="notice"),
     path("notifications/<int:pk>/read/", notifications.mark_read, name="notification_read"),
     path("accounts/preferences/", members.preferences, name="preferences"),
     path("preview/", writing.preview, name="preview"),

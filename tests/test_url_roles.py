@@ -30,8 +30,9 @@ from django.utils import timezone, translation
 from django_tasks_db.backend import DatabaseBackend
 
 from articles.models import Article
-from forum.models import MODERATORS_GROUP, User
+from forum.models import MODERATORS_GROUP, Appeal, Notice, User
 from forum.moderation.actions import do_decide, do_flag, do_note
+from forum.moderation.notices import contest_token, do_reject_notice
 from forum.tasks import send_email
 from tests.conftest import CsrfClient, enrol_totp, signed_in_with_mfa
 from tests.factories import make_answer, make_article, make_member, make_question
@@ -51,6 +52,13 @@ ROLES = (
     "moderator",  # past the second factor
     "staff",  # an editor with every admin permission, past the second factor
 )
+
+
+@pytest.fixture(autouse=True)
+def _no_heat_control(settings):
+    """bob's flag heats alice's thread, where both just posted: heat control would make them
+    wait (tests/moderation/test_heat.py), which is not what this walk is about."""
+    settings.HEAT_WAIT = timedelta(0)
 
 
 # --- What a response may be ---------------------------------------------------------------
@@ -137,6 +145,30 @@ def alice(w):
     return {"username": "alice"}
 
 
+def _notice_on(w) -> Notice:
+    return Notice.objects.create(
+        answer=w.answer, ground="defamation", explanation="Diffamation.",
+        quoted_text=w.answer.body, good_faith=True,
+    )  # fmt: skip
+
+
+def open_notice(w):
+    """A notice of illegal content on alice's answer, made for the row (rolled back with it)."""
+    return {"pk": _notice_on(w).pk}
+
+
+def open_appeal(w):
+    """alice's appeal of the removal of her other answer."""
+    return {"pk": Appeal.objects.create(action=w.removal, appellant=w.alice, text="Injuste.").pk}
+
+
+def contest_link(w):
+    """The signed link a notifier gets once a moderator decided not to act on their notice."""
+    notice = _notice_on(w)
+    do_reject_notice(moderator=w.removal.actor, notice=notice, reason="Rien d’illégal.")
+    return {"token": contest_token(notice)}
+
+
 TABLE: dict[str, Row] = {
     # The site's plumbing
     "sitemap": Row(PUBLIC),
@@ -185,6 +217,8 @@ TABLE: dict[str, Row] = {
     ),
     # Withdrawing a flag one does not have changes nothing, and says so the same way.
     "forum:withdraw_flag": Row(POST_ONLY, answer, post=every(REDIRECT, anonymous=LOGIN)),
+    # Anyone may notify illegal content, even without an account (an empty form: 400).
+    "forum:notice": Row(PUBLIC, answer, post=every(BAD)),
     # Someone else's statement of reasons is as unknown as a missing one.
     "forum:notification_read": Row(
         POST_ONLY,
@@ -200,6 +234,29 @@ TABLE: dict[str, Row] = {
     "moderation:sanction": Row(POST_ONLY, alice, post=desk(BAD)),
     "moderation:note": Row(POST_ONLY, alice, post=desk(BAD)),
     "moderation:question_state": Row(POST_ONLY, lambda w: {"pk": w.question.pk}, post=desk(BAD)),
+    "moderation:slow_mode": Row(POST_ONLY, lambda w: {"pk": w.question.pk}, post=desk(BAD)),
+    # The transparency report is public; the statements of reasons export is for staff.
+    "moderation:report": Row(PUBLIC),
+    "moderation:report_csv": Row(PUBLIC),
+    "moderation:statements": Row(desk() | {"moderator": DENIED}),
+    "moderation:notices": Row(desk()),
+    "moderation:notice_decide": Row(POST_ONLY, open_notice, post=desk(BAD)),
+    "moderation:appeals": Row(desk()),
+    "moderation:appeal_decide": Row(POST_ONLY, open_appeal, post=desk(BAD)),
+    # Only the member a decision restricts appeals it; a notifier contests from a signed link.
+    "moderation:appeal": Row(
+        every(DENIED, anonymous=LOGIN, author=OK),
+        lambda w: {"action_id": w.removal.pk},
+        post=every(DENIED, anonymous=LOGIN, author=BAD),
+    ),
+    "moderation:contest": Row(PUBLIC, contest_link, post=every(BAD)),
+    # Word rules: staff past the second factor; a moderator who is not staff is refused.
+    "moderation:word_rules": Row(desk() | {"moderator": DENIED}),
+    "moderation:word_rule_add": Row(POST_ONLY, post=desk(BAD) | {"moderator": DENIED}),
+    "moderation:word_rules_try": Row(POST_ONLY, post=desk(BAD) | {"moderator": DENIED}),
+    "moderation:word_rule_delete": Row(
+        POST_ONLY, lambda w: {"pk": 424242}, post=desk(NOT_FOUND) | {"moderator": DENIED}
+    ),
     # Earlier versions of an answer are a moderation page too.
     "forum:history": Row(desk(), answer),
     # The editors' screens

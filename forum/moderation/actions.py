@@ -7,15 +7,16 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from articles.models import Question
 
-from ..models import Answer, Flag, MemberNote, ModerationAction, User
+from ..models import Answer, Flag, MemberNote, ModerationAction, SlowMode, User
 from ..rules import flagging_refusal
 from .statements import tell
+from .trust import flag_weight
 
 Verb = ModerationAction.Verb
 Source = ModerationAction.Source
@@ -47,25 +48,6 @@ class DecisionRefused(Exception):
 
 
 # --- Flags ---------------------------------------------------------------------
-
-
-def flag_weight(member: User) -> int:
-    """What a member's flag weighs: less from a new account, more from someone whose flags
-    moderators mostly upheld."""
-    if member.date_joined > timezone.now() - settings.FLAG_NEW_ACCOUNT_AGE:
-        return 1
-    past = dict(
-        Flag.objects.filter(reporter=member)
-        .exclude(status=Flag.Status.OPEN)
-        .values("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
-        .order_by()
-    )
-    upheld, dismissed = past.get(Flag.Status.UPHELD, 0), past.get(Flag.Status.DISMISSED, 0)
-    if upheld >= settings.FLAG_TRUSTED_UPHELD and upheld >= 2 * dismissed:
-        return 3
-    return 2
 
 
 def check_flag(*, reporter: User, answer: Answer, reason: str, note: str = "") -> Flag:
@@ -132,9 +114,11 @@ def do_decide(
     seen_version: int,
     rule: str = "",
     reason: str = "",
+    source: str = "",
 ) -> ModerationAction:
     """Apply one decision to the version of ``answer`` the moderator saw; DecisionRefused when
-    someone decided first or the author changed it since."""
+    someone decided first or the author changed it since. ``source`` names what led to it
+    (a notice, an appeal) when the desk knows; else flags or the moderator's own initiative."""
     if verb not in DECISIONS:
         raise ValueError(verb)
     if verb in RESTRICTIONS and not (rule and reason.strip()):
@@ -142,7 +126,7 @@ def do_decide(
     with transaction.atomic():
         locked = _lock(answer)
         _check_fresh(locked, verb, seen_version)
-        had_flags = locked.flag_weight > 0
+        source = source or _source_of(locked)
         fields = {}
         if verb == Verb.APPROVE:
             if locked.status == Status.PENDING:
@@ -166,7 +150,7 @@ def do_decide(
         action = ModerationAction.objects.create(
             actor=moderator,
             verb=verb,
-            source=Source.FLAG if had_flags else Source.OWN_INITIATIVE,
+            source=source,
             answer=locked,
             rule=rule,
             reason=reason.strip(),
@@ -176,6 +160,15 @@ def do_decide(
             tell(locked.author, action)
     _copy(locked, answer)
     return action
+
+
+def _source_of(answer: Answer) -> str:
+    """What brought the answer to the moderator: flags, a word rule, or their own look."""
+    if answer.flag_weight > 0:
+        return Source.FLAG
+    if answer.status == Status.PENDING and answer.review_cause == Answer.ReviewCause.WORD_RULE:
+        return Source.WORD_RULE
+    return Source.OWN_INITIATIVE
 
 
 def _check_fresh(answer: Answer, verb: str, seen_version: int) -> None:
@@ -322,6 +315,35 @@ def do_set_question_state(
         question.state = state
         return ModerationAction.objects.create(
             actor=moderator, verb=verb, question=question, reason=reason.strip()
+        )
+
+
+MAX_SLOW_MODE_MINUTES = 24 * 60  # slower than one answer a day is a closed discussion
+
+
+def do_set_slow_mode(
+    *, moderator: User, question: Question, minutes: int, reason: str
+) -> ModerationAction | None:
+    """One answer per member every ``minutes`` in this question (0 ends the slow mode);
+    None when nothing changes."""
+    if not 0 <= minutes <= MAX_SLOW_MODE_MINUTES:
+        raise ValueError(minutes)
+    with transaction.atomic():
+        current = SlowMode.objects.select_for_update().filter(question=question).first()
+        if (current.minutes if current else 0) == minutes:
+            return None
+        if minutes:
+            SlowMode.objects.update_or_create(
+                question=question, defaults={"minutes": minutes, "set_by": moderator}
+            )
+        else:
+            SlowMode.objects.filter(question=question).delete()
+        return ModerationAction.objects.create(
+            actor=moderator,
+            verb=Verb.SLOW_MODE,
+            question=question,
+            reason=reason.strip(),
+            rule=str(minutes),  # the minutes set, for the log ("0": slow mode ended)
         )
 
 

@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 
-from ..models import Answer, Flag, MemberNote, ModerationAction, User
+from ..models import Answer, Appeal, Flag, MemberNote, ModerationAction, Notice, User, WordRule
+from .words import highlight
 
 PER_PAGE = 20
 TABS = ("pending", "flagged", "decided")
@@ -23,6 +24,15 @@ def waiting(tab: str):
 def tab_counts() -> dict[str, int]:
     """How many answers wait in each tab: two counts over small partial indexes."""
     return {tab: waiting(tab).count() for tab in ("pending", "flagged")}
+
+
+def legal_counts() -> dict[str, int]:
+    """How many notices of illegal content and appeals wait for a moderator: the desk's two
+    other tabs (each count over a small partial index of open rows)."""
+    return {
+        "notices": Notice.objects.filter(status=Notice.Status.OPEN).count(),
+        "appeals": Appeal.objects.filter(status=Appeal.Status.OPEN).count(),
+    }
 
 
 def waiting_count() -> int:
@@ -47,6 +57,9 @@ class Item:
     answer: Answer
     flags: list = field(default_factory=list)
     history: History = field(default_factory=History)
+    # Held by a word rule: the rule (None once deleted), and the answer with its words marked.
+    word_rule: WordRule | None = None
+    highlighted: str = ""
 
 
 def queue_page(tab: str, *, article=None, question=None, after: int = 0) -> tuple[list[Item], bool]:
@@ -83,6 +96,17 @@ def _add_context(items: list[Item]) -> None:
     histories = author_histories({item.answer.author_id for item in items})
     for item in items:
         item.history = histories[item.answer.author_id]
+    _add_word_rules(items)
+
+
+def _add_word_rules(items: list[Item]) -> None:
+    """The word rule that held each such item, in one query (none without such items)."""
+    held = [item for item in items if item.answer.review_cause == Answer.ReviewCause.WORD_RULE]
+    rules = WordRule.objects.in_bulk({item.answer.review_rule_id for item in held} - {None})
+    for item in held:
+        item.word_rule = rules.get(item.answer.review_rule_id)
+        if item.word_rule is not None:
+            item.highlighted = highlight(item.answer.body_html, [item.word_rule])
 
 
 def author_histories(author_ids) -> dict[int, History]:

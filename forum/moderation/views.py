@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -30,6 +31,7 @@ from . import queue as desk
 from .access import access_any_answer, access_member, moderator_required
 from .actions import (
     DECISIONS,
+    MAX_SLOW_MODE_MINUTES,
     QUESTION_STATES,
     RESTRICTIONS,
     SANCTIONS,
@@ -39,7 +41,9 @@ from .actions import (
     do_note,
     do_sanction,
     do_set_question_state,
+    do_set_slow_mode,
 )
+from .trust import trust_level
 
 Verb = ModerationAction.Verb
 Status = Answer.Status
@@ -139,7 +143,7 @@ def _start_of(day) -> datetime | None:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _first_error(form) -> str:
+def first_error(form) -> str:
     """The one sentence a 400 says: which field was wrong, or the form's own."""
     for name, errors in form.errors.items():
         if name != NON_FIELD_ERRORS:
@@ -158,6 +162,7 @@ FIELD_NAMES = {
     "suspend_days": gettext_lazy("days of suspension"),
     "until": gettext_lazy("end of the suspension"),
     "text": gettext_lazy("note"),
+    "minutes": gettext_lazy("minutes"),
 }
 
 
@@ -218,7 +223,7 @@ def _filters(request) -> dict:
         if not raw.isdecimal() or int(raw) > MAX_ID:
             raise BadFilter(_("There is no such question."))
         question = (
-            Question.objects.select_related("article")
+            Question.objects.select_related("article", "slow_mode")
             .filter(article__in=Article.objects.published(), pk=int(raw))
             .first()
         )
@@ -265,6 +270,7 @@ def _page_context(request, *, tab, article, question, after) -> dict:
     return {
         "tab": tab,
         "counts": desk.tab_counts(),
+        "legal_counts": desk.legal_counts(),
         "article": article,
         "question": question,
         "after": after,
@@ -337,7 +343,7 @@ def decide(request, pk):
     form = DecisionForm(request.POST)
     typed = {"rule": request.POST.get("rule", ""), "reason": request.POST.get("reason", "")}
     if not form.is_valid():
-        message = _first_error(form)
+        message = first_error(form)
         if request.htmx:
             return _item_response(request, answer, status=400, error=message, typed=typed)
         return bad_request(request, message)
@@ -356,8 +362,13 @@ def decide(request, pk):
     tab = request.POST.get("tab", "")
     if tab in ("pending", "flagged") and not desk.waiting(tab).filter(pk=answer.pk).exists():
         # Gone from this tab: the item leaves the list, the tabs say how many remain.
-        context = {"counts": desk.tab_counts(), "tab": tab, "tab_urls": _tab_urls(request)}
-        response = render(request, f"{TEMPLATE}#tabs", context | {"oob": True})
+        counts = desk.tab_counts()
+        context = {"counts": counts, "tab": tab, "tab_urls": _tab_urls(request), "oob": True,
+                   "legal_counts": desk.legal_counts()}  # fmt: skip
+        response = render(request, f"{TEMPLATE}#tabs", context)
+        # The header's count too, as the tabs say it (it is otherwise cached a few seconds).
+        waiting = {"moderation_waiting": counts["pending"] + counts["flagged"], "oob": True}
+        response.write(render_to_string("base.html#desk-link", waiting, request=request))
     else:
         response = _item_response(request, answer)
     trigger_client_event(response, "agora:announce", {"message": message}, after="settle")
@@ -411,7 +422,7 @@ def bulk_decide(request):
     """The same decision (approve or remove) on the answers ticked in the queue."""
     form = BulkForm(request.POST)
     if not form.is_valid():
-        return bad_request(request, _first_error(form))
+        return bad_request(request, first_error(form))
     try:
         seen = _versions_seen(request.POST)
     except ValueError as error:
@@ -472,6 +483,7 @@ def member(request, username):
     context = {
         "person": person,
         "record": desk.member_record(person),
+        "trust": trust_level(person),
         "back_url": back or reverse("moderation:queue"),
         "sanction_next": back or request.get_full_path(),
         "suspended": person.suspended_until is not None and person.suspended_until > timezone.now(),
@@ -490,7 +502,7 @@ def sanction(request, username):
     person = access_member(username)
     form = SanctionForm(request.POST)
     if not form.is_valid():
-        return bad_request(request, _first_error(form))
+        return bad_request(request, first_error(form))
     data = form.cleaned_data
     action = do_sanction(  # PermissionDenied for a moderator: the 403 page says why
         moderator=request.user, member=person, verb=data["verb"], reason=data["reason"],
@@ -512,7 +524,7 @@ def note(request, username):
     person = access_member(username)
     form = NoteForm(request.POST)
     if not form.is_valid():
-        return bad_request(request, _first_error(form))
+        return bad_request(request, first_error(form))
     do_note(moderator=request.user, member=person, text=form.cleaned_data["text"])
     messages.success(request, _("Note added."))
     default = reverse("moderation:member", kwargs={"username": person.username})
@@ -537,7 +549,7 @@ def question_state(request, pk):
     question = get_object_or_404(Question.objects.select_related("article"), pk=pk)
     form = QuestionStateForm(request.POST)
     if not form.is_valid():
-        return bad_request(request, _first_error(form))
+        return bad_request(request, first_error(form))
     verb = form.cleaned_data["verb"]
     action = do_set_question_state(
         moderator=request.user, question=question, verb=verb, reason=form.cleaned_data["reason"]
@@ -546,4 +558,41 @@ def question_state(request, pk):
         messages.info(request, _("The question was already in that state: nothing changed."))
     else:
         messages.success(request, str(QUESTION_STATE_DONE[verb]))
+    return redirect(_next(request, _queue_url(question=question.pk)))
+
+
+class SlowModeForm(forms.Form):
+    minutes = forms.IntegerField(min_value=0, max_value=MAX_SLOW_MODE_MINUTES)
+    reason = forms.CharField(max_length=REASON_MAX_LENGTH, strip=True)
+
+
+@require_POST
+@moderator_required
+def slow_mode(request, pk):
+    """Slow a question down: one answer per member every N minutes (0 ends it)."""
+    if pk > MAX_ID:
+        raise Http404(_("There is no such question."))
+    question = get_object_or_404(Question, pk=pk)
+    form = SlowModeForm(request.POST)
+    if not form.is_valid():
+        return bad_request(request, first_error(form))
+    minutes = form.cleaned_data["minutes"]
+    action = do_set_slow_mode(
+        moderator=request.user, question=question, minutes=minutes,
+        reason=form.cleaned_data["reason"],
+    )  # fmt: skip
+    if action is None:
+        messages.info(request, _("The question was already in that state: nothing changed."))
+    elif minutes:
+        messages.success(
+            request,
+            ngettext(
+                "Slow mode: one answer per member every %(count)s minute.",
+                "Slow mode: one answer per member every %(count)s minutes.",
+                minutes,
+            )
+            % {"count": minutes},
+        )
+    else:
+        messages.success(request, _("Slow mode is off."))
     return redirect(_next(request, _queue_url(question=question.pk)))

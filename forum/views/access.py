@@ -21,7 +21,9 @@ def access_article(slug: str) -> Article:
 def access_question(slug: str, question_slug: str) -> Question:
     """A question of a published article, or 404."""
     return get_object_or_404(
-        Question.objects.select_related("article").filter(article__in=Article.objects.published()),
+        Question.objects.select_related("article", "slow_mode").filter(
+            article__in=Article.objects.published()
+        ),
         article__slug=slug,
         slug=question_slug,
     )
@@ -43,7 +45,11 @@ def access_answer(request, pk: int) -> Answer:
     """An answer of a published article that this viewer may see, or 404."""
     if pk > MAX_ID:
         raise Http404(_("There is no such answer."))
-    answer = Answer.objects.select_related("author", "question__article").filter(pk=pk).first()
+    answer = (
+        Answer.objects.select_related("author", "question__article", "question__slow_mode")
+        .filter(pk=pk)
+        .first()
+    )
     return _seen(request, answer)
 
 

@@ -12,8 +12,15 @@ from dataclasses import dataclass
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings as django_settings
+from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
+from forum.answers import do_edit_answer
+from forum.models import MODERATORS_GROUP
+from tests.conftest import signed_in_with_mfa, totp_code
+from tests.desk import desk_scene
+from tests.factories import make_member
 from tests.lively import lively_discussion
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fast_forms")]
@@ -239,3 +246,172 @@ def test_ids_stay_unique_and_axe_clean_after_each_htmx_swap(open_context, questi
     found.check(page, "answer posted")
 
     found.fail_if_any("problems after htmx swaps")
+
+
+# --- The moderator's desk, flags, notices, preferences and the second factor ------------
+
+
+def past_second_factor(context, user, url: str) -> None:
+    """Sign ``user`` in for ``context`` with an authenticator app enrolled and its code
+    passed in this session, as the desk requires."""
+    client = signed_in_with_mfa(user)
+    session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    context.add_cookies(
+        [{"name": django_settings.SESSION_COOKIE_NAME, "value": session, "url": url}]
+    )
+
+
+def open_every_removal_form(page):
+    for summary in page.locator(".queue-item__remove > summary").all():
+        summary.click()
+    expect(page.locator(".queue-item__remove[open] textarea").first).to_be_visible()
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_the_moderation_pages_pass_axe_with_sound_ids(
+    open_context, live_server, question, moderator, settings, view
+):
+    desk = desk_scene(question, moderator, settings)
+    found = Findings()
+
+    def new_page(user=None):
+        context = open_context(lang=view.lang, width=view.width, scheme=view.scheme, user=user)
+        return context, context.new_page()
+
+    # The moderator, at the desk.
+    context, page = new_page()
+    past_second_factor(context, desk.moderator, live_server.url)
+    for state, path in [
+        ("queue, pending", "/moderation/"),
+        ("queue, flagged", "/moderation/?tab=flagged"),
+    ]:
+        page.goto(view.path(path))
+        expect(page.locator("#queue > .queue-item").first).to_be_visible()
+        found.check(page, state)
+        open_every_removal_form(page)
+        page.locator(".desk-bulk__remove > summary").click()
+        found.check(page, f"{state}, “Remove…” opened")
+    page.locator("#queue").focus()
+    page.keyboard.press("?")
+    expect(page.locator("#shortcuts-help")).to_be_visible()
+    found.check(page, "queue, the list of shortcuts open")
+    page.goto(view.path("/moderation/?tab=decided"))
+    expect(page.locator(".decision-row").first).to_be_visible()
+    found.check(page, "queue, recently decided")
+    page.goto(view.path(f"/moderation/?question={desk.question.pk}"))
+    found.check(page, "queue, filtered by a question")
+
+    # A decision on a text its author changed since the queue showed it: refused, shown again.
+    page.goto(view.path("/moderation/"))
+    item = page.locator(f"#item-{desk.held.pk}")
+    do_edit_answer(answer=desk.held, editor=desk.bob, body="Mes montres, en toute honnêteté.")
+    item.locator("form.decision--approve button").click()
+    expect(item.locator(".notice--error")).to_be_visible()
+    expect(item).to_contain_text("Mes montres, en toute honnêteté.")
+    found.check(page, "queue, a decision refused (409)")
+
+    for state, path in [
+        ("a member's moderation page", f"/moderation/members/{desk.bob.username}/"),
+        ("preferences", "/accounts/preferences/"),
+    ]:
+        page.goto(view.path(path))
+        found.check(page, state)
+
+    # Anyone: the public log.
+    _context, page = new_page()
+    page.goto(view.path("/moderation/log/"))
+    expect(page.locator(".log__entry").first).to_be_visible()
+    found.check(page, "public moderation log")
+
+    # A member who flagged one answer, and flags another.
+    thread = desk.question.get_absolute_url()
+    _context, page = new_page(desk.charlie)
+    page.goto(view.path(thread))
+    expect(page.locator(f"#flag-{desk.flagged.pk} .flag-control__mine")).to_be_visible()
+    found.check(page, "question, “Flagged by you”")
+    answer_part(page, desk.first.pk, f"#flag-{desk.first.pk} a").click()
+    expect(page.locator(f"#reply-{desk.first.pk} .flag-form")).to_be_visible()
+    found.check(page, "question, flag form open")
+    page.goto(view.path(f"/a/{desk.first.pk}/flag/"))
+    found.check(page, "flag page")
+
+    # The author of the held and the removed answers, told why.
+    _context, page = new_page(desk.bob)
+    page.goto(view.path(thread))
+    expect(page.locator("#notices .notices")).to_be_visible()
+    expect(page.locator(f"#body-{desk.held.pk} .answer__notice")).to_be_visible()
+    expect(page.locator(f"#body-{desk.removed.pk}")).not_to_contain_text("imbéciles")
+    found.check(page, "question, a held answer, a tombstone and the notices")
+
+    # A moderator sent to enrol: the password again, the app, the recovery codes.
+    newcomer = make_member("modo2")
+    newcomer.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    _context, page = new_page(newcomer)
+    page.goto(view.path("/moderation/"))
+    expect(page.locator("main input[type=password]")).to_be_visible()
+    found.check(page, "re-authentication with the password")
+    page.locator("main input[type=password]").fill("pw-modo2")
+    page.locator("main button[type=submit]").click()
+    secret = page.locator("#authenticator_secret")
+    expect(secret).to_be_visible()
+    found.check(page, "activating an authenticator app")
+    page.locator("main input[name=code]").fill(totp_code(secret.input_value()))
+    page.locator("main button[type=submit]").click()
+    expect(page.locator("#recovery_codes")).to_be_visible()
+    found.check(page, "recovery codes")
+
+    # An enrolled moderator in a new session: the second factor again.
+    _context, page = new_page(desk.moderator)
+    page.goto(view.path("/moderation/"))
+    expect(page.locator("main input[name=code]")).to_be_visible()
+    found.check(page, "re-authentication with the second factor")
+
+    found.fail_if_any(f"{view}: accessibility problems on the moderation pages")
+
+
+def test_ids_stay_unique_and_axe_clean_after_each_moderation_swap(
+    open_context, live_server, question, moderator, settings
+):
+    """A moderator decides under htmx; a member flags and withdraws; bob reads his notices."""
+    desk = desk_scene(question, moderator, settings)
+    found = Findings()
+    context = open_context()
+    past_second_factor(context, desk.moderator, live_server.url)
+    page = context.new_page()
+    page.goto("/moderation/?tab=flagged")
+    item = page.locator(f"#item-{desk.flagged.pk}")
+    item.locator("button[value=feature]").click()
+    expect(item.locator("button[value=unfeature]")).to_be_visible()
+    found.check(page, "queue, an item decided and still waiting")
+    item.locator("form.decision--approve button").click()
+    expect(item).to_have_count(0)
+    expect(page.locator("#queue-tabs")).to_contain_text("0")
+    found.check(page, "queue, an item decided and gone")
+
+    page = open_context(user=desk.charlie).new_page()
+    page.goto(desk.question.get_absolute_url())
+    pk = desk.first.pk
+    answer_part(page, pk, f"#flag-{pk} a").click()
+    slot = page.locator(f"#reply-{pk}")
+    slot.locator("input[value=misinformation]").check()
+    slot.locator("button[type=submit]").click()
+    expect(slot.locator(".flag-done")).to_be_visible()
+    expect(page.locator(f"#flag-{pk} .flag-control__mine")).to_be_visible()
+    found.check(page, "question, flag sent")
+    slot.locator("button[type=submit]").click()
+    expect(slot.locator(".notice")).to_be_visible()
+    expect(page.locator(f"#flag-{pk} a")).to_be_visible()
+    found.check(page, "question, flag withdrawn")
+
+    page = open_context(user=desk.bob).new_page()
+    page.goto(desk.question.get_absolute_url())
+    notices = page.locator("#notices article")
+    expect(notices).to_have_count(2)
+    notices.first.locator("button[type=submit]").click()
+    expect(notices).to_have_count(1)
+    found.check(page, "a notice read, one left")
+    notices.first.locator("button[type=submit]").click()
+    expect(notices).to_have_count(0)
+    found.check(page, "the last notice read")
+
+    found.fail_if_any("problems after the moderation swaps")

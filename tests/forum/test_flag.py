@@ -37,6 +37,14 @@ def refusal(response) -> str:
     return " ".join(soup(response).select_one(".error-page p").text.split())
 
 
+@pytest.fixture(autouse=True)
+def _established_by_age(settings):
+    """An "established" member is a member by trust through the age of their account alone
+    (trust's own thresholds are tested in tests/moderation/test_trust.py)."""
+    settings.TRUST_MEMBER_DAYS = 7
+    settings.TRUST_MEMBER_ANSWERS = 0
+
+
 def established(name: str):
     """A member of a month's standing: their flag weighs 2 (FLAG_HIDE_WEIGHT is 6)."""
     return make_member(name, date_joined=long_ago(days=30))

@@ -94,8 +94,9 @@ def test_a_removed_answer_keeps_its_page_naming_the_rule_broken(
 
 
 def test_an_answer_hidden_by_flags_is_404_to_readers_but_its_author_is_told_why(
-    client, client_for, question, alice
+    client, client_for, question, alice, settings
 ):
+    settings.TRUST_MEMBER_ANSWERS = 0  # a member by trust through their account's age alone
     held = make_answer(question, alice, body="Signalée.")
     for n in range(3):  # three members of a month's standing: 2 + 2 + 2 reaches 6
         member = make_member(f"flagger{n}", date_joined=long_ago(days=30))

@@ -310,7 +310,8 @@ def test_a_locked_discussion_offers_no_reply_vote_or_flag(client, client_for, al
     for browser in (client, client_for(bob)):
         node = soup(browser.get(question.get_absolute_url())).select_one(f"#a{answer.pk}")
         actions = node.select_one(".answer__actions")
-        assert [a.text for a in actions.select("a")] == ["Lien"]
+        # Reading and notifying illegal content stay open; nothing can be added.
+        assert [a.text for a in actions.select("a")] == ["Lien", "Signaler un contenu illicite"]
         assert not actions.select("button")
         assert "2" in actions.select_one(".vote__score").text  # the score still reads
 

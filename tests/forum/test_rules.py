@@ -195,7 +195,13 @@ def test_the_pages_facts_agree_with_the_rules(world):
 def test_only_pre_moderated_members_answers_wait_for_review(world):
     people, answers = world
     question = answers[0].question
-    waiting = {name for name in people if rules.needs_review(viewer(people, name), question)}
+    waiting = {
+        name
+        for name in people
+        if rules.review_cause(viewer(people, name), question, body="Oui.", body_html="<p>Oui.</p>")[
+            0
+        ]
+    }
     assert waiting == {"premoderated"}
 
 
@@ -309,11 +315,13 @@ def test_a_sanction_refuses_every_write(request, db, alice, who, refusal):
 
 
 def test_pre_moderation_refuses_no_write(db, alice):
-    """Its answers wait for a moderator (needs_review), but they are written."""
+    """Its answers wait for a moderator (review_cause), but they are written."""
     member = make_member("prudent", premoderated=True)
     question = make_question()
     assert what_is_refused(question, alice, member) == EVERYTHING_ALLOWED
-    assert rules.needs_review(member, question) and not rules.needs_review(alice, question)
+    plain = {"body": "Oui.", "body_html": "<p>Oui.</p>"}
+    assert rules.review_cause(member, question, **plain) == ("sanction", None)
+    assert rules.review_cause(alice, question, **plain) == ("", None)
     waiting = loaded_by_the_orm(make_answer(question, member))
     assert waiting.status == Answer.Status.PENDING
     assert rules.editing_refusal(member, waiting) == rules.deleting_refusal(member, waiting) == ""

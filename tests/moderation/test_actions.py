@@ -2,8 +2,6 @@
 on an answer, sanctions on a member, the state of a question, and the statements of reasons
 sent to the people they affect. Every decision writes exactly one ModerationAction."""
 
-from datetime import timedelta
-
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import translation
@@ -38,7 +36,10 @@ def _in_english_with_known_thresholds(settings):
     the defaults, written here so the numbers below do not depend on the environment."""
     settings.FLAG_HIDE_WEIGHT = 6
     settings.FLAG_TRUSTED_UPHELD = 3
-    settings.FLAG_NEW_ACCOUNT_AGE = timedelta(days=7)
+    # "Established" below means a member by trust (forum.moderation.trust) through the age of
+    # their account alone: trust's own thresholds are tested in test_trust.py.
+    settings.TRUST_MEMBER_DAYS = 7
+    settings.TRUST_MEMBER_ANSWERS = 0
     with translation.override("en"):
         yield
 

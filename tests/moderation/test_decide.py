@@ -284,7 +284,9 @@ def test_under_htmx_a_decided_item_leaves_and_the_tabs_recount(moderator_client,
     page = soup(response)
     assert page.select(".queue-item") == []
     tabs = page.select_one("nav#queue-tabs[data-hx-swap-oob=true]")
-    assert [span.text for span in tabs.select(".desk-tabs__count")] == ["1", "0"]
+    assert [span.text for span in tabs.select(".desk-tabs__count")] == ["1", "0", "0", "0"]
+    header = page.select_one("a#desk-link[data-hx-swap-oob=true]")
+    assert header.text == "Moderation (1)"
     events = decided_events(response)
     assert events["agora:decided"] == {"id": answer.pk}
     assert events["agora:announce"] == {"message": "Decision on the answer by alice: approved."}

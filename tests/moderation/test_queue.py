@@ -46,7 +46,7 @@ def test_the_tabs_say_how_many_answers_wait_in_each(moderator_client, alice):
     page = soup(moderator_client.get(QUEUE))
 
     counts = [span.text for span in page.select("#queue-tabs .desk-tabs__count")]
-    assert counts == ["3", "1"]
+    assert counts == ["3", "1", "0", "0"]  # pending, flagged; notices, appeals
     assert page.select_one("#queue-tabs [aria-current=page]")["href"] == QUEUE + "?tab=pending"
 
 
@@ -141,7 +141,9 @@ def test_filtering_by_question_shows_its_state_and_the_three_buttons(moderator_c
     assert item_ids(response) == [kept.pk]
     panel = soup(response).select_one(".desk-question")
     assert panel.select_one(".badge").text == "closed"
-    buttons = {button["value"]: button.has_attr("disabled") for button in panel.select("button")}
+    buttons = {
+        button["value"]: button.has_attr("disabled") for button in panel.select("button[value]")
+    }
     assert buttons == {"lock": False, "close": True, "reopen": False}
 
 
@@ -267,16 +269,17 @@ def test_the_queue_costs_the_same_queries_for_3_and_30_items(
             flagged(make_answer(question, author, parent=parent), "spam", "hate")
 
     # The session, the moderator, their group, their authenticator; the two tab counts;
-    # the filter's articles and questions; the answers, their flags, their authors' four
-    # records (answers, flags, sanctions, notes), which authors moderate; and the header
+    # the open notices and appeals (two counts); the filter's articles and questions; the
+    # answers, their flags, their authors' four records (answers, flags, sanctions, notes),
+    # which authors moderate; and the header
     # (the link to the queue: two counts, cached for a moment; the member's notifications).
     fill(3)
     cache.clear()
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(20):
         moderator_client.get(QUEUE + "?tab=flagged")
     fill(27)
     cache.clear()
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(20):
         response = moderator_client.get(QUEUE + "?tab=flagged")
     assert len(item_ids(response)) == 20
 

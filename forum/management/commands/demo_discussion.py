@@ -10,6 +10,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Q
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from articles.models import Article, Question
@@ -185,7 +186,9 @@ class Command(BaseCommand):
         elif demo_members.exists():
             raise CommandError("The demo is already there: add --reset to make it again.")
         rng = random.Random(seed)
-        with transaction.atomic():
+        # Demo members stand for the site's regulars: their links are published at once,
+        # where a real newcomer's would wait for review (TRUST_LINKS_LEVEL).
+        with transaction.atomic(), override_settings(TRUST_LINKS_LEVEL="new"):
             people = self._members(members)
             made = self._discussion(questions, people, answers, rng)
             votes = self._votes(made, people, rng)
