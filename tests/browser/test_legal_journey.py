@@ -169,6 +169,24 @@ def the_log_shows_it_all(reader, answer):
     assert link.get_attribute("href") == answer.get_absolute_url()
 
 
+def the_report_shows_it_all(reader):
+    """This month's transparency report counts what the journey did (figures by hand)."""
+    reader.goto("/moderation/report/")
+
+    def figure(section: str, label: str) -> str:
+        rows = reader.locator(f"#report-{section}").locator("xpath=..").locator("tbody tr")
+        header = reader.get_by_role("rowheader", name=capfirst(fr(label)), exact=True)
+        return rows.filter(has=header).locator("td").inner_text()
+
+    assert figure("notices", "defamation") == "1"
+    assert figure("decisions", "removed") == "1"
+    assert figure("decisions", "restored") == "1"
+    assert figure("sources", "a notice of illegal content") == "1"
+    assert figure("sources", "an appeal") == "2"
+    assert figure("appeals", "appeals received") == "1"
+    assert figure("appeals", "decisions reversed on appeal") == "1"
+
+
 def test_a_notice_a_removal_an_appeal_and_its_reversal(
     page, open_context, moderator, alice, notified, mailoutbox
 ):
@@ -185,6 +203,7 @@ def test_a_notice_a_removal_an_appeal_and_its_reversal(
     a_second_moderator_reverses(second, moderator_named("modo2"), appeal)
     the_answer_is_back(reader, notified)
     the_log_shows_it_all(reader, notified)
+    the_report_shows_it_all(reader)
 
     verbs = list(ModerationAction.objects.order_by("pk").values_list("verb", "source"))
     assert verbs == [("remove", "notice"), ("reverse", "appeal"), ("restore", "appeal")]
