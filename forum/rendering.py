@@ -24,6 +24,9 @@ NODE_TEMPLATE = "forum/question.html#node"
 # HTML off and an allow-list), so the substitution never touches what people wrote.
 CSRF_PLACEHOLDER = mark_safe("<csrf-token>")
 NODE_CACHE_SECONDS = 60 * 60 * 24  # unused keys age out; changed answers get new keys
+# Part of every key: bump it when the node's markup changes (a new link on every answer), so
+# a deploy does not serve the old markup from a shared cache for a day.
+NODE_MARKUP_VERSION = 2
 
 
 def _node_key(node: Node, shared: tuple) -> str:
@@ -34,7 +37,7 @@ def _node_key(node: Node, shared: tuple) -> str:
         a.upvotes, a.downvotes, a.pinned, a.featured, a.created_at,
         node.depth, node.indent, node.reply_to if node.shows_reply_to else "",
         node.descendant_count, node.opens, node.closing, node.continue_link, node.is_new,
-        node.is_focus, *astuple(node.viewer), *shared,
+        node.is_focus, *astuple(node.viewer), *shared, NODE_MARKUP_VERSION,
     )  # fmt: skip
     return "node:" + hashlib.blake2b(repr(facts).encode(), digest_size=16).hexdigest()
 

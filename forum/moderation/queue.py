@@ -36,9 +36,9 @@ def legal_counts() -> dict[str, int]:
 
 
 def waiting_count() -> int:
-    """What the header's link to the queue says."""
-    counts = tab_counts()
-    return counts["pending"] + counts["flagged"]
+    """What the header's link to the queue says: everything waiting for a moderator (held
+    and flagged answers, open notices and appeals)."""
+    return sum(tab_counts().values()) + sum(legal_counts().values())
 
 
 @dataclass

@@ -362,12 +362,12 @@ def decide(request, pk):
     tab = request.POST.get("tab", "")
     if tab in ("pending", "flagged") and not desk.waiting(tab).filter(pk=answer.pk).exists():
         # Gone from this tab: the item leaves the list, the tabs say how many remain.
-        counts = desk.tab_counts()
+        counts, legal = desk.tab_counts(), desk.legal_counts()
         context = {"counts": counts, "tab": tab, "tab_urls": _tab_urls(request), "oob": True,
-                   "legal_counts": desk.legal_counts()}  # fmt: skip
+                   "legal_counts": legal}  # fmt: skip
         response = render(request, f"{TEMPLATE}#tabs", context)
         # The header's count too, as the tabs say it (it is otherwise cached a few seconds).
-        waiting = {"moderation_waiting": counts["pending"] + counts["flagged"], "oob": True}
+        waiting = {"moderation_waiting": sum(counts.values()) + sum(legal.values()), "oob": True}
         response.write(render_to_string("base.html#desk-link", waiting, request=request))
     else:
         response = _item_response(request, answer)

@@ -30,8 +30,10 @@ def test_a_members_first_visits_at_once_all_load(alice):
         client.force_login(alice)
         statuses.append(client.get(question.get_absolute_url()).status_code)
 
-    release_together([visit] * 10)
-    assert statuses == [200] * 10
+    # Eight at once: with the test's own connection that stays within the pool of ten each
+    # process has (DB_POOL_MAX), so no visit waits for a connection, only for the row.
+    release_together([visit] * 8)
+    assert statuses == [200] * 8
     assert QuestionVisit.objects.filter(user=alice, question=question).count() == 1
 
 

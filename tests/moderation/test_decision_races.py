@@ -24,6 +24,13 @@ Verb = ModerationAction.Verb
 ROUNDS = 5
 
 
+@pytest.fixture(autouse=True)
+def _established_by_age(settings):
+    """A member of a month's standing is a member by trust here, whose flags weigh 2 (trust's
+    own thresholds are tested in test_trust.py)."""
+    settings.TRUST_MEMBER_ANSWERS = 0
+
+
 @pytest.fixture
 def other_moderator(moderator):
     other = make_member("modo2")

@@ -100,3 +100,13 @@ def test_the_link_is_current_on_the_queue(moderator_client, waiting):
     link = desk_link(moderator_client.get("/en/moderation/"))
     assert link["aria-current"] == "page"
     assert desk_link(moderator_client.get(HOME)).get("aria-current") is None
+
+
+def test_open_notices_and_appeals_count_too(client_for, moderator, waiting, alice):
+    from forum.models import Notice
+
+    answer = make_answer(make_question(), alice, body="Propos diffamatoires.")
+    Notice.objects.create(answer=answer, ground="defamation", explanation="Faux.",
+                          quoted_text=answer.body, good_faith=True)  # fmt: skip
+    cache.clear()
+    assert desk_link(client_for(moderator).get(HOME)).text == "Moderation (4)"
