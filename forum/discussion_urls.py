@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import feeds
 from .moderation import legal_views
 from .views import flags, members, notifications, threads, votes, writing
 
@@ -21,4 +22,9 @@ urlpatterns = [
     path("accounts/preferences/", members.preferences, name="preferences"),
     path("preview/", writing.preview, name="preview"),
     path("members/<str:username>/", members.member, name="member"),
+    path("feeds/articles.atom", feeds.articles_feed, name="feed_articles"),
+    path(
+        "articles/<slug:slug>/<slug:question>/feed.atom", feeds.question_feed, name="feed_question"
+    ),
+    path("members/<str:username>/feed.atom", feeds.member_feed, name="feed_member"),
 ]

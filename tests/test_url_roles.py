@@ -184,6 +184,11 @@ TABLE: dict[str, Row] = {
     "forum:question": Row(PUBLIC, lambda w: {"slug": w.article.slug, "question": w.question.slug}),
     "forum:answer": Row(PUBLIC, answer),
     "forum:member": Row(PUBLIC, alice),
+    "forum:feed_articles": Row(PUBLIC),
+    "forum:feed_question": Row(
+        PUBLIC, lambda w: {"slug": w.article.slug, "question": w.question.slug}
+    ),
+    "forum:feed_member": Row(PUBLIC, alice),
     "moderation:log": Row(PUBLIC),
     # Writing
     "forum:post_answer": Row(
