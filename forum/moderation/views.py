@@ -533,6 +533,14 @@ def note(request, username):
 
 # --- A question ---------------------------------------------------------------------------
 
+
+def _access_question(pk: int) -> Question:
+    """Any question, whatever its article's state (moderators close drafts' too), or 404."""
+    if pk > MAX_ID:
+        raise Http404(_("There is no such question."))
+    return get_object_or_404(Question.objects.select_related("article"), pk=pk)
+
+
 QUESTION_STATE_DONE = {
     Verb.LOCK: gettext_lazy("The question is locked: nothing can be added to it."),
     Verb.CLOSE: gettext_lazy("The question is closed to new answers."),
@@ -544,9 +552,7 @@ QUESTION_STATE_DONE = {
 @moderator_required
 def question_state(request, pk):
     """Lock, close or reopen a question's discussion."""
-    if pk > MAX_ID:
-        raise Http404(_("There is no such question."))
-    question = get_object_or_404(Question.objects.select_related("article"), pk=pk)
+    question = _access_question(pk)
     form = QuestionStateForm(request.POST)
     if not form.is_valid():
         return bad_request(request, first_error(form))
@@ -570,9 +576,7 @@ class SlowModeForm(forms.Form):
 @moderator_required
 def slow_mode(request, pk):
     """Slow a question down: one answer per member every N minutes (0 ends it)."""
-    if pk > MAX_ID:
-        raise Http404(_("There is no such question."))
-    question = get_object_or_404(Question, pk=pk)
+    question = _access_question(pk)
     form = SlowModeForm(request.POST)
     if not form.is_valid():
         return bad_request(request, first_error(form))
