@@ -19,6 +19,8 @@ threads: one question with N threaded answers (30 % top-level, depth up to 12,
                       answer goes through its template (median of 3).
 moderation: see bench/moderation.py (the queue with 100, then 10,000 waiting answers).
 words: see bench/words.py (1,000 word rules against a 10,000-character answer).
+notifications: see bench/notifications.py (an inbox of 10,000 notifications; a reply to
+    an answer 1,000 members follow, and its fan-out run apart).
 votes: see bench/votes.py (PostgreSQL only).
 
 The benchmarks run in a database of their own (``agora_bench_<pid>`` on the
@@ -103,6 +105,12 @@ def _words(args, url):
     return words.run(repeat=args.repeat, log=_log)
 
 
+def _notifications(args, url):
+    from bench import notifications
+
+    return notifications.run(repeat=args.repeat, log=_log)
+
+
 def _votes(args, url):
     from bench import votes
 
@@ -115,6 +123,7 @@ BENCHMARKS = {
     "threads": (_threads, True),
     "moderation": (_moderation, True),
     "words": (_words, True),
+    "notifications": (_notifications, True),
     "votes": (_votes, False),  # needs PostgreSQL's row locks and a real server
 }
 
@@ -124,7 +133,7 @@ def main() -> None:
     parser.add_argument("--only", choices=BENCHMARKS, action="append", help="repeatable")
     parser.add_argument("--sizes", default="100,1000,10000", help="threads: answers per question")
     parser.add_argument(
-        "--repeat", type=int, default=30, help="threads, moderation, words: requests per figure"
+        "--repeat", type=int, default=30, help="every benchmark but votes: requests per figure"
     )
     parser.add_argument("--seconds", type=float, default=8.0, help="votes: per scenario")
     args = parser.parse_args()

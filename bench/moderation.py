@@ -203,7 +203,8 @@ def _decisions(world: dict, moderator) -> None:
     )  # fmt: skip
 
 
-def _measure(client: Client, url: str, repeat: int) -> dict:
+def measure_page(client: Client, url: str, repeat: int) -> tuple[dict, object]:
+    """Queries, median and p95 server time, and size of a page; and the response itself."""
     response = client.get(url)  # warm up: templates, the header's cached count
     assert response.status_code == 200, (url, response.status_code)
     queries = []
@@ -216,12 +217,13 @@ def _measure(client: Client, url: str, repeat: int) -> dict:
         client.get(url)
         timings.append((time.perf_counter() - started) * 1000)
     timings.sort()
-    return {
+    figures = {
         "queries": len(queries),
         "median_ms": round(statistics.median(timings), 1),
         "p95_ms": round(timings[int(0.95 * (len(timings) - 1))], 1),
         "kb": round(len(response.content) / 1024, 1),
     }
+    return figures, response
 
 
 def run(*, repeat: int, log) -> dict:
@@ -246,7 +248,7 @@ def run(*, repeat: int, log) -> dict:
         for tab in TABS:
             # A page of the queue is heavier than a page of answers: fewer requests, so
             # that the whole benchmark stays within a minute.
-            result[tab] = _measure(client, f"/moderation/?tab={tab}", max(5, repeat // 3))
+            result[tab] = measure_page(client, f"/moderation/?tab={tab}", max(5, repeat // 3))[0]
         results[f"items_{sum(counts.values())}"] = result
     small, large = results.values()
     return {

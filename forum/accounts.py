@@ -23,7 +23,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from .models import User
+from .models import Block, Follow, Notification, User
 from .tasks import send_email
 
 # How e-mails name the site ("Bonjour, c'est Agora !"), whatever host the request used.
@@ -167,6 +167,10 @@ def anonymise_member(*, user: User) -> None:
     with transaction.atomic():
         EmailAddress.objects.filter(user=user).delete()
         Authenticator.objects.filter(user=user).delete()
+        # What they followed, whom they blocked, what they were told: theirs alone.
+        Follow.objects.filter(member=user).delete()
+        Block.objects.filter(blocker=user).delete()
+        Notification.objects.filter(recipient=user).delete()
         user.username = anonymised_name(user)
         user.username_skeleton = username_skeleton(user.username)
         user.email = ""

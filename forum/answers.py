@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from articles.models import Question
 
+from . import notifications
 from .markdown import RENDERER_VERSION, render_markdown
-from .models import Answer, ModerationAction, Revision, User
+from .models import Answer, Follow, ModerationAction, Revision, User
 from .rules import (
     answering_refusal,
     blocked_refusal,
@@ -106,8 +107,11 @@ def do_post_answer(
                 answer.root_id = answer.pk
             else:
                 Answer.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
+            # Authors hear of the replies to what they wrote, until they stop following it.
+            Follow.objects.create(member=author, answer=answer)
             if answer.status == Answer.Status.PUBLISHED:
                 Question.objects.filter(pk=question.pk).update(answer_count=F("answer_count") + 1)
+                notifications.answer_published(answer)
             elif cause == Answer.ReviewCause.WORD_RULE:
                 _log_word_rule_hold(answer)
     except IntegrityError:
@@ -158,6 +162,8 @@ def do_edit_answer(*, answer: Answer, editor: User, body: str) -> Answer:
             )
             if cause == Answer.ReviewCause.WORD_RULE:
                 _log_word_rule_hold(answer)
+        # Someone mentioned in the new text hears of it (once approved, if it waits).
+        notifications.answer_edited(answer)
     return answer
 
 

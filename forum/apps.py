@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,3 +14,11 @@ class ForumConfig(AppConfig):
         from .moderation.access import passed_on_enrolment
 
         authenticator_added.connect(passed_on_enrolment, dispatch_uid="moderation-mfa-enrolment")
+        post_migrate.connect(_schedule_digest, sender=self, dispatch_uid="notifications-digest")
+
+
+def _schedule_digest(**kwargs):
+    """Every deployment migrates: the next daily digest is then waiting in the task queue."""
+    from .notifications import schedule_digest
+
+    schedule_digest()

@@ -48,8 +48,26 @@ def moderation(request):
     return {
         "shows_moderation": SimpleLazyObject(lambda: sees_the_desk(request.user)),
         "moderation_waiting": SimpleLazyObject(waiting_count),
-        "notices": SimpleLazyObject(lambda: unread_notices(request.user)),
+        "notices": SimpleLazyObject(lambda: unread_notices(request.user, count=_count(request))),
     }
+
+
+def inbox(request):
+    """The header's count of unread notifications (a signed-in member's pages only; asked
+    once per request, when the header prints it)."""
+    # A callable, which the template calls when it prints the count (a lazy object would
+    # not do: plural forms need a real number).
+    return {"unread_notifications": lambda: _count(request)}
+
+
+def _count(request) -> int:
+    from .notifications import unread_count
+
+    if not request.user.is_authenticated:
+        return 0
+    if not hasattr(request, "_unread_notifications"):
+        request._unread_notifications = unread_count(request.user)
+    return request._unread_notifications
 
 
 def sees_the_desk(user) -> bool:
@@ -71,11 +89,12 @@ def waiting_count() -> int:
     return cache.get_or_set("moderation:waiting", count_waiting, WAITING_COUNT_SECONDS)
 
 
-def unread_notices(user) -> "Notices":
+def unread_notices(user, *, count: int | None = None) -> "Notices":
     """The statements of reasons ``user`` has not acknowledged yet, newest first, with what
-    they are about, in one query (none for an anonymous reader; one more for a member shown
-    a restriction, to say whether they appealed it)."""
-    if not user.is_authenticated:
+    they are about, in one query (none for an anonymous reader, nor when the header's
+    ``count`` of unread notifications is 0; one more for a member shown a restriction, to
+    say whether they appealed it)."""
+    if not user.is_authenticated or count == 0:
         return Notices([], more=False)
     rows = list(
         Notification.objects.filter(

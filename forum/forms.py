@@ -12,6 +12,8 @@ from django.core.validators import (
 )
 from django.utils.translation import gettext_lazy as _
 
+from .models import User
+from .notifications import PREFERENCES
 from .rules import blocked_refusal
 
 _FILL_SALT = "forum.answer-form"
@@ -111,3 +113,12 @@ class AnswerForm(EditForm):
                 code="too_fast",
             )
         return token
+
+
+class EmailSettingsForm(forms.ModelForm):
+    """How each kind of notification reaches the member by e-mail."""
+
+    class Meta:
+        model = User
+        fields = list(PREFERENCES)
+        widgets = dict.fromkeys(PREFERENCES, forms.RadioSelect)

@@ -27,6 +27,14 @@ class MemberManager(UserManager):
         return user
 
 
+class Delivery(models.TextChoices):
+    """When a kind of notification is e-mailed to a member."""
+
+    NOW = "now", _("at once")
+    DAILY = "daily", _("in the daily digest")
+    NEVER = "never", _("never")
+
+
 class User(AbstractUser):
     """A member. ``username`` is the public pseudonym shown on answers."""
 
@@ -52,6 +60,23 @@ class User(AbstractUser):
     # no member can pass for another. Null (not "": that would be one more skeleton) only
     # for rows that already collided when the column was added.
     username_skeleton = models.CharField(max_length=150, unique=True, null=True, editable=False)  # noqa: DJ001
+    # How each kind of notification reaches the member by e-mail (forum.notifications):
+    # at once, in the daily digest, or not at all. The site's inbox shows them all anyway.
+    email_replies = models.CharField(
+        _("replies to your answers"), max_length=10, choices=Delivery, default=Delivery.NOW
+    )
+    email_mentions = models.CharField(
+        _("mentions of your pseudonym"), max_length=10, choices=Delivery, default=Delivery.NOW
+    )
+    email_followed = models.CharField(
+        _("new answers in what you follow"), max_length=10, choices=Delivery, default=Delivery.DAILY
+    )
+    email_highlights = models.CharField(
+        _("your answers featured or pinned"), max_length=10, choices=Delivery, default=Delivery.NOW
+    )
+    email_moderation = models.CharField(
+        _("moderators' decisions"), max_length=10, choices=Delivery, default=Delivery.NOW
+    )
 
     objects = MemberManager()
 
@@ -442,20 +467,42 @@ class MemberNote(models.Model):
 
 
 class Notification(models.Model):
-    """Something the site tells a member at their next visit (and by e-mail): for now the
-    statements of reasons of moderation decisions and warnings."""
+    """Something the site tells a member in their inbox (and by e-mail, as they chose):
+    replies, mentions, new answers in what they follow, their answers featured or pinned,
+    and the moderators' decisions that concern them (forum.notifications)."""
 
     class Kind(models.TextChoices):
+        REPLY = "reply", _("reply")
+        MENTION = "mention", _("mention")
+        FOLLOWED = "followed", _("new answer in what you follow")
+        HIGHLIGHT = "highlight", _("answer featured or pinned")
         DECISION = "decision", _("moderation decision")
         WARNING = "warning", _("warning")
+        FLAG = "flag", _("decision on your flag")
+        NOTICE = "notice", _("decision on your notice")
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=20, choices=Kind)
     action = models.ForeignKey(
         ModerationAction, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The answer it is about (the reply, the answer that mentions, the new answer…) and,
+    # for a reply, the answer replied to: unread replies to one answer show as one line.
+    answer = models.ForeignKey(
+        Answer, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    reply_to = models.ForeignKey(
+        Answer, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # Who caused it, when a member did: a member the recipient blocked causes none.
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # When it went out by e-mail (at once or in a digest); null while it waits for the
+    # digest, and for those the member gets no e-mail of.
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -463,11 +510,105 @@ class Notification(models.Model):
                 fields=["recipient", "-created_at"],
                 condition=models.Q(read_at__isnull=True),
                 name="notification_unread",
-            )
+            ),
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_inbox"),
+            models.Index(
+                fields=["recipient", "reply_to"],
+                condition=models.Q(read_at__isnull=True, reply_to__isnull=False),
+                name="notification_unread_replies",
+            ),
+            models.Index(fields=["answer"], name="notification_answer"),
+        ]
+        constraints = [
+            # One notification per member and answer, whatever reached them first (a
+            # mention, a reply, a followed question): approving or restoring an answer
+            # again, or editing in a mention, never tells them twice.
+            models.UniqueConstraint(
+                fields=["recipient", "answer"],
+                condition=models.Q(kind__in=["reply", "mention", "followed"]),
+                name="notification_once_per_answer",
+            ),
         ]
 
     def __str__(self):
         return f"{self.kind} for {self.recipient_id}"
+
+
+class Follow(models.Model):
+    """A member follows a whole article, a question, or the replies to one answer (its
+    author does, from the moment it is posted, until they stop)."""
+
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="follows")
+    article = models.ForeignKey(
+        "articles.Article", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    question = models.ForeignKey(
+        "articles.Question", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    answer = models.ForeignKey(
+        Answer, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(article__isnull=False, question__isnull=True, answer__isnull=True)
+                    | models.Q(article__isnull=True, question__isnull=False, answer__isnull=True)
+                    | models.Q(article__isnull=True, question__isnull=True, answer__isnull=False)
+                ),
+                name="follow_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "article"],
+                condition=models.Q(article__isnull=False),
+                name="follow_article_once",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "question"],
+                condition=models.Q(question__isnull=False),
+                name="follow_question_once",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "answer"],
+                condition=models.Q(answer__isnull=False),
+                name="follow_answer_once",
+            ),
+        ]
+        # The fan-out reads followers by target.
+        indexes = [
+            models.Index(
+                fields=[field],
+                condition=models.Q(**{f"{field}__isnull": False}),
+                name=f"follow_by_{field}",
+            )
+            for field in ("article", "question", "answer")
+        ]
+
+    def __str__(self):
+        return f"{self.member_id} follows {self.article_id or self.question_id or self.answer_id}"
+
+
+class Block(models.Model):
+    """A member no longer wants to hear from another: the blocked member's answers are
+    collapsed for them, and cause them no notification (mentions included)."""
+
+    blocker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks")
+    blocked = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_once"),
+            models.CheckConstraint(
+                condition=~models.Q(blocker=models.F("blocked")), name="block_not_oneself"
+            ),
+        ]
+        indexes = [models.Index(fields=["blocked"], name="block_by_blocked")]
+
+    def __str__(self):
+        return f"{self.blocker_id} blocks {self.blocked_id}"
 
 
 class WordRule(models.Model):

@@ -202,6 +202,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "forum.context_processors.site",
                 "forum.context_processors.moderation",
+                "forum.context_processors.inbox",
             ],
         },
     },
@@ -467,3 +468,13 @@ RATE_LIMIT_NOTICE_IP = env_rate("RATE_LIMIT_NOTICE_IP", "10/3600")
 # Heat control: after posting in a thread that carries open flags, a member waits this long
 # before posting in it again.
 HEAT_WAIT = timedelta(minutes=env_int("HEAT_WAIT_MINUTES", 2))
+
+# --- Notifications --------------------------------------------------------
+
+# The daily digest goes out at this time of the site's TIME_ZONE (HH:MM), through the task
+# worker (`manage.py db_worker`); `manage.py send_digests` sends it by hand.
+NOTIFICATION_DIGEST_TIME = env_str("NOTIFICATION_DIGEST_TIME", "07:00")
+if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", NOTIFICATION_DIGEST_TIME):
+    raise ImproperlyConfigured(
+        f"NOTIFICATION_DIGEST_TIME must be HH:MM (24-hour clock): {NOTIFICATION_DIGEST_TIME!r}"
+    )

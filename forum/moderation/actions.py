@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from articles.models import Question
 
+from .. import notifications
 from ..models import Answer, Flag, MemberNote, ModerationAction, SlowMode, User
 from ..rules import flagging_refusal
 from .statements import tell
@@ -128,13 +129,14 @@ def do_decide(
         _check_fresh(locked, verb, seen_version)
         source = source or _source_of(locked)
         fields = {}
+        reporters = []  # members whose flags this decision answers
         if verb == Verb.APPROVE:
             if locked.status == Status.PENDING:
                 fields["reviewed"] = True
-            _resolve_flags(locked, Flag.Status.DISMISSED)
+            reporters = _resolve_flags(locked, Flag.Status.DISMISSED)
             _set_status(locked, Status.PUBLISHED, **fields)
         elif verb in RESTRICTIONS:
-            _resolve_flags(locked, Flag.Status.UPHELD)
+            reporters = _resolve_flags(locked, Flag.Status.UPHELD)
             new = Status.REMOVED if verb == Verb.REMOVE else Status.SPAM
             _set_status(locked, new, removal_reason=rule, pinned=False, featured=False)
         elif verb == Verb.RESTORE:
@@ -158,6 +160,12 @@ def do_decide(
         )
         if verb in (*RESTRICTIONS, Verb.RESTORE) or (verb == Verb.APPROVE and fields):
             tell(locked.author, action)
+        if verb == Verb.RESTORE or (verb == Verb.APPROVE and fields):
+            notifications.answer_published(locked)  # those it concerns hear of it now
+        elif verb in (Verb.PIN, Verb.FEATURE):
+            notifications.answer_highlighted(locked, action)
+        if reporters:
+            notifications.flags_decided(reporters, action)
     _copy(locked, answer)
     return action
 
@@ -212,9 +220,13 @@ def _applies(answer: Answer, verb: str) -> bool:
     }.get(verb, True)
 
 
-def _resolve_flags(answer: Answer, outcome: str) -> None:
-    Flag.objects.filter(answer=answer, status=Flag.Status.OPEN).update(status=outcome)
+def _resolve_flags(answer: Answer, outcome: str) -> list[int]:
+    """Close the open flags on ``answer`` with ``outcome``; return who had flagged it."""
+    open_flags = Flag.objects.filter(answer=answer, status=Flag.Status.OPEN)
+    reporters = list(open_flags.values_list("reporter_id", flat=True))
+    open_flags.update(status=outcome)
     answer.flag_weight = 0
+    return reporters
 
 
 def do_bulk_decide(

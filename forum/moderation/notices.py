@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..models import Answer, Flag, ModerationAction, Notice, User
+from ..models import Answer, Flag, ModerationAction, Notice, Notification, User
 from ..tasks import send_email
 from .actions import do_decide
 
@@ -165,7 +165,7 @@ def do_reject_notice(*, moderator: User, notice: Notice, reason: str) -> Moderat
         )
         Notice.objects.filter(pk=notice.pk).update(decision=action)
         notice.refresh_from_db()
-        mail_notifier(notice, "notice_decided", SUBJECT_DECIDED)
+        _tell_decided(notice)
     return action
 
 
@@ -181,7 +181,7 @@ def close_notices(answer: Answer, action: ModerationAction) -> list[Notice]:
     )
     for notice in notices:
         notice.status, notice.decision, notice.decided_at = Notice.Status.ACTED, action, now
-        mail_notifier(notice, "notice_decided", SUBJECT_DECIDED)
+        _tell_decided(notice)
     return notices
 
 
@@ -239,6 +239,22 @@ def contest_deadline(notice: Notice):
 SUBJECT_RECEIVED = gettext_lazy("Your notice of illegal content is received (no. %(number)s)")
 SUBJECT_DECIDED = gettext_lazy("The decision on your notice of illegal content (no. %(number)s)")
 SUBJECT_CONTEST_DECIDED = gettext_lazy("The outcome of your complaint about notice no. %(number)s")
+
+
+def _tell_decided(notice: Notice) -> None:
+    """The notifier hears of the decision: by the letter the law asks for, and in their
+    inbox when they were signed in."""
+    from ..notifications import notify
+
+    mail_notifier(notice, "notice_decided", SUBJECT_DECIDED)
+    if notice.notifier_id:
+        notify(
+            notice.notifier,
+            Notification.Kind.NOTICE,
+            action=notice.decision,
+            answer=notice.answer,
+            emailed_elsewhere=bool(notice.email),
+        )
 
 
 def mail_notifier(notice: Notice, template: str, subject, **extra) -> None:

@@ -9,6 +9,7 @@ from articles.models import Article
 
 from ..threads import with_featured, with_most_appreciated
 from .access import access_article
+from .following import article_follow
 
 
 @require_safe
@@ -24,4 +25,9 @@ def article_page(request, slug):
     most appreciated answer."""
     article = access_article(slug)
     questions = with_featured(with_most_appreciated(article.questions.all()))
-    return render(request, "forum/article.html", {"article": article, "questions": questions})
+    context = {
+        "article": article,
+        "questions": questions,
+        "follow_button": article_follow(request, article),
+    }
+    return render(request, "forum/article.html", context)

@@ -9,12 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from .. import notifications
 from ..forms import AnswerForm
 from ..models import QuestionVisit
 from ..rendering import render_nodes
 from ..rules import answering_refusal, has_verified_email, hydrate, replying_refusal
 from ..threads import DEFAULT_SORT, SORTS, load_answer_context, load_thread_page, sort_choices
 from .access import access_answer, access_question
+from .following import answer_follow, question_follow
 
 SORT_COOKIE = "answer_sort"
 SORT_COOKIE_AGE = 60 * 60 * 24 * 365
@@ -133,6 +135,7 @@ def question_page(request, slug, question):
     if loading_more:
         return render(request, "forum/question.html#thread-page", context)
     context |= answer_form_context(request, question)
+    context["follow_button"] = question_follow(request, question)
     response = render(request, "forum/question.html", context)
     if remember:
         response.set_cookie(SORT_COOKIE, sort, max_age=SORT_COOKIE_AGE, samesite="Lax")
@@ -143,6 +146,8 @@ def question_page(request, slug, question):
 def answer_detail(request, pk):
     """The permalink: an answer with its ancestors and all its replies."""
     answer = access_answer(request, pk)
+    # What told the member of this answer (or of the replies shown under it) is now read.
+    notifications.seen(request.user, answer)
     sort, _remember = _chosen_sort(request)
     found = load_answer_context(answer, viewer=request.user, sort=sort)
     context = thread_context(
@@ -152,5 +157,6 @@ def answer_detail(request, pk):
         answer=answer,
         ancestors=found.ancestors,
         focus_id=answer.pk,
+        follow_button=answer_follow(request, answer),
     )
     return render(request, "forum/answer.html", context)

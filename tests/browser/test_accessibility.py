@@ -415,3 +415,74 @@ def test_ids_stay_unique_and_axe_clean_after_each_moderation_swap(
     found.check(page, "the last notice read")
 
     found.fail_if_any("problems after the moderation swaps")
+
+
+# --- Notifications: the inbox, the e-mail settings, the e-mails' unsubscribe links --------
+
+
+def notified(question):
+    """alice, told of two replies to her answer (one line), a mention, a new answer where
+    she follows the question, and a reply she read; charlie, told of nothing."""
+    from forum.models import Follow, Notification
+    from tests.factories import make_answer
+
+    alice, bob, charlie, dave = (make_member(name) for name in ("alice", "bob", "charlie", "dave"))
+    mine = make_answer(question, alice, body="La recherche publiée ne dit pas tout.")
+    other = make_answer(question, alice, body="Un second avis.")
+    read = make_answer(question, bob, parent=other, body="Lu déjà.")
+    Notification.objects.filter(recipient=alice, answer=read).update(read_at=read.created_at)
+    make_answer(question, bob, parent=mine, body="Les brevets comptent aussi.")
+    make_answer(question, charlie, parent=mine, body="Et les citations.")
+    make_answer(question, charlie, body="Je rejoins @alice sur ce point.")
+    Follow.objects.create(member=alice, question=question)
+    make_answer(question, dave, body="Une nouvelle réponse.")
+    assert Notification.objects.filter(recipient=alice, read_at__isnull=True).count() == 4
+    return alice, charlie, mine
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_the_notification_pages_pass_axe_with_sound_ids(open_context, question, view):
+    from forum.notifications import DIGEST, unsubscribe_url
+
+    alice, charlie, mine = notified(question)
+    found = Findings()
+
+    def new_page(user=None):
+        return open_context(
+            lang=view.lang, width=view.width, scheme=view.scheme, user=user
+        ).new_page()
+
+    page = new_page(alice)
+    page.goto(view.path("/notifications/"))
+    expect(page.locator(".inbox__item--unread").first).to_be_visible()
+    found.check(page, "inbox with notifications, the header's count")
+    page.locator(".inbox__item--unread button[type=submit]").first.click()
+    expect(page.locator(".inbox__item--unread")).to_have_count(2)
+    found.check(page, "inbox, one marked read in place")
+    for state, path in [
+        ("inbox, no older notification", "/notifications/?before=1"),
+        ("e-mail settings of a member", "/accounts/preferences/"),
+    ]:
+        page.goto(view.path(path))
+        found.check(page, state)
+
+    page = new_page(charlie)
+    page.goto(view.path("/notifications/"))
+    expect(page.locator(".inbox__item")).to_have_count(0)
+    found.check(page, "inbox, empty")
+
+    page = new_page()  # whoever holds the e-mail: nobody signed in
+    for state, link in [
+        ("stop a kind of e-mail", unsubscribe_url(alice, "email_replies")),
+        ("stop the digest", unsubscribe_url(alice, DIGEST)),
+        ("stop following an answer", unsubscribe_url(alice, "answer", mine.pk)),
+    ]:
+        page.goto(view.path(link))
+        found.check(page, f"{state}, asked")
+        page.locator("main form button[type=submit]").click()
+        expect(page.locator("main [role=status]")).to_be_visible()
+        found.check(page, f"{state}, done")
+    page.goto(view.path("/unsubscribe/not-a-signed-link/"))
+    found.check(page, "an unsubscribe link cut short (404)")
+
+    found.fail_if_any(f"{view}: accessibility problems on the notification pages")

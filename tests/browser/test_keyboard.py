@@ -345,7 +345,7 @@ def test_shortcuts_switched_off_in_the_preferences_do_nothing(desk_page):
     expect(box).to_be_checked()
     keys.press("Space")
     expect(box).not_to_be_checked()
-    keys.tab_to(page.locator("main button[type=submit]"))
+    keys.tab_to(page.locator("#shortcuts-form button[type=submit]"))
     keys.press("Enter")
     expect(page).to_have_url(re.compile(r"/moderation/"))  # back where the link was
     expect(page.locator("main")).to_contain_text(fr("Single-key shortcuts are off."))

@@ -235,6 +235,7 @@ def test_the_account_tabs_sign_out_too(client_for, alice):
         "E-mail addresses",
         "Password",
         "Two-factor authentication",
+        "Notifications",
         "Delete my account",
         "Sign out",
     ]

@@ -590,8 +590,9 @@ def test_a_members_page_costs_the_same_queries_whatever_the_thread(
     assert len(soup(response).select("li.node")) == size
     # session (in the database: it must survive a Redis outage), user, verified e-mail,
     # question, last visit (read + write), roots, replies, their authors, the member's
-    # own votes and open flags on the page, their unread notifications
-    assert len(queries) == 12, [q["sql"] for q in queries]
+    # own votes and open flags on the page, whether they follow the question (or its
+    # article), their unread notifications
+    assert len(queries) == 13, [q["sql"] for q in queries]
 
 
 def test_an_anonymous_page_is_four_queries(client, question, alice, bob):

@@ -618,8 +618,13 @@ def test_a_sanctioned_member_is_told_in_their_language(
     assert mailoutbox[0].to == ["bob@example.org"] and "Restez courtois." in mailoutbox[0].body
 
 
-def test_a_decision_that_restricts_nobody_tells_nobody(question, alice, moderator):
+def test_pinning_or_featuring_is_good_news_not_a_statement_of_reasons(question, alice, moderator):
     answer = make_answer(question, alice)
     decide(moderator, answer, Verb.PIN)
     decide(moderator, answer, Verb.FEATURE)
-    assert not Notification.objects.exists()
+    decide(moderator, answer, Verb.UNPIN)
+    told = Notification.objects.filter(recipient=alice).order_by("pk")
+    assert [(n.kind, n.action.verb) for n in told] == [
+        (Notification.Kind.HIGHLIGHT, Verb.PIN),
+        (Notification.Kind.HIGHLIGHT, Verb.FEATURE),
+    ]

@@ -205,12 +205,22 @@ def test_an_anonymous_page_never_asks_about_notices(client, removal):
     assert not [q for q in queries if "forum_notification" in q["sql"]]
 
 
-def test_a_members_page_asks_once(client_for, removal, bob):
-    browser = client_for(bob)
+def _notification_queries(browser) -> list[str]:
     browser.get(HOME)
     with CaptureQueriesContext(connection) as queries:
         browser.get(HOME)
-    assert len([q for q in queries if "forum_notification" in q["sql"]]) == 1
+    return [q["sql"] for q in queries if "forum_notification" in q["sql"]]
+
+
+def test_a_members_page_asks_the_count_then_the_statements(client_for, removal, bob):
+    asked = _notification_queries(client_for(bob))
+    assert len(asked) == 2 and "COUNT(*)" in asked[0]
+
+
+def test_a_member_with_nothing_unread_is_asked_only_the_count(client_for, removal, bob):
+    Notification.objects.filter(recipient=bob).update(read_at=timezone.now())
+    asked = _notification_queries(client_for(bob))
+    assert len(asked) == 1 and "COUNT(*)" in asked[0]
 
 
 def test_a_fragment_that_prints_no_banner_never_asks(rf, removal, bob):
