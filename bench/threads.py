@@ -108,6 +108,30 @@ def measure(client: Client, url: str, repeat: int, *, cold_runs: int = 3) -> dic
     }
 
 
+VOTER_VOTES = 7_000  # a member who voted on much of a long discussion
+
+
+def _voter(question, size: int) -> tuple[Client, int]:
+    """A member who voted on up to VOTER_VOTES answers of the question (rows written in
+    bulk: only the page's reading of them is measured), signed in."""
+    from allauth.account.models import EmailAddress
+
+    from forum.models import Answer, User, Vote
+
+    voter = User.objects.create_user(username=f"b{size}-voter", email=f"b{size}-v@bench.invalid")
+    EmailAddress.objects.create(user=voter, email=voter.email, verified=True, primary=True)
+    answers = Answer.objects.filter(question=question).values_list("pk", flat=True)
+    Vote.objects.bulk_create(
+        Vote(user=voter, answer_id=pk, value=1) for pk in answers[:VOTER_VOTES]
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE forum_vote")
+    client = Client()
+    client.force_login(voter)
+    return client, Vote.objects.filter(user=voter).count()
+
+
 def run(sizes: list[int], *, repeat: int, log) -> list[dict]:
     results = []
     for size in sizes:
@@ -122,6 +146,9 @@ def run(sizes: list[int], *, repeat: int, log) -> list[dict]:
         log(f"threads: measuring {size}…")
         result["default_page"] = measure(anonymous, url, repeat)
         result["member_default_page"] = measure(signed_in, url, repeat)
+        voter, votes = _voter(question, size)
+        result["voter_votes_in_question"] = votes
+        result["voter_default_page"] = measure(voter, url, repeat)
         with override_settings(ANSWERS_PER_PAGE=size):
             result["all_answers"] = measure(anonymous, url, max(5, repeat // 3))
             result["member_all_answers"] = measure(signed_in, url, max(5, repeat // 3))

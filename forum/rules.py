@@ -363,13 +363,26 @@ class ViewerFacts:
     author_blocked: bool = False  # the viewer blocked its author: the page folds it away
 
 
-def _votes_and_blocks(user, question: Question) -> tuple[dict[int, int], set[int]]:
-    """The viewer's votes in this question (answer id: ±1) and the members they blocked,
+# Past this many answers on a page, the viewer's facts are read by question: a list of ids
+# that long costs more to send than it saves (and databases cap the parameters of a query).
+PAGE_IDS_MAX = 1000
+
+
+def _on_page(answers: list, question: Question) -> Q:
+    """The answers of the page, as a filter on rows that point at an answer."""
+    if len(answers) <= PAGE_IDS_MAX:
+        return Q(answer_id__in=[answer.pk for answer in answers])
+    return Q(answer__question=question)
+
+
+def _votes_and_blocks(user, on_page: Q) -> tuple[dict[int, int], set[int]]:
+    """The viewer's votes on these answers (answer id: ±1) and the members they blocked,
     in one read. A vote is never 0, so a blocked member comes back as (their id, 0): the
     few members who block anyone cost no query of their own, nor do all the others."""
-    # By question rather than by answer ids: a member votes on a few answers, and a
-    # page may show a thousand.
-    votes = Vote.objects.filter(user=user, answer__question=question)
+    # By the answers of the page, not by question: a member who voted on thousands of
+    # answers of a long discussion costs what the page shows (the unique (user, answer)
+    # index answers it), not what they did.
+    votes = Vote.objects.filter(on_page, user=user)
     blocks = Block.objects.filter(blocker=user)
     rows = votes.values_list("answer_id", "value").union(
         blocks.values_list("blocked_id", Value(0, output_field=SmallIntegerField())), all=True
@@ -385,17 +398,16 @@ def _votes_and_blocks(user, question: Question) -> tuple[dict[int, int], set[int
 
 def hydrate(user, question: Question, answers) -> dict[int, ViewerFacts]:
     """The viewer's facts for every answer of a page, in at most two queries (their votes
-    with the members they blocked, their open flags).
+    on these answers with the members they blocked, their open flags on them).
 
     What shows is what the rules allow anyone in the viewer's shoes: a reader sees the
     reply link and the vote buttons, and signing in then tells them what applies."""
     answers = list(answers)
     my_votes, my_flags, blocked = {}, {}, set()
     if user.is_authenticated and answers:
-        my_votes, blocked = _votes_and_blocks(user, question)
-        flags = Flag.objects.filter(
-            reporter=user, answer__question=question, status=Flag.Status.OPEN
-        )
+        on_page = _on_page(answers, question)
+        my_votes, blocked = _votes_and_blocks(user, on_page)
+        flags = Flag.objects.filter(on_page, reporter=user, status=Flag.Status.OPEN)
         my_flags = dict(flags.values_list("answer_id", "reason"))
     facts = {}
     for answer in answers:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from forum.answers import do_edit_answer
 from forum.moderation.actions import do_decide
 from forum.threads import MAX_DEPTH_SHOWN
+from forum.voting import do_set_vote
 from tests.factories import (
     long_ago,
     make_answer,
@@ -606,3 +607,31 @@ def test_an_empty_page_is_two_queries(client, question):
     with CaptureQueriesContext(connection) as queries:
         client.get(question.get_absolute_url())
     assert len(queries) == 2  # the question with its article, its top-level answers
+
+
+def _pressed(response) -> dict[int, str]:
+    """The answers whose vote button the page shows pressed, and which one."""
+    return {
+        int(actions["id"].removeprefix("actions-")): button["class"][-1].split("--")[-1]
+        for actions in soup(response).select(".answer__actions")
+        for button in actions.select(".vote__button[aria-pressed=true]")
+    }
+
+
+@pytest.mark.parametrize("ids_max", [1000, 1], ids=["by the page's ids", "by question"])
+def test_a_members_votes_show_on_the_page_of_the_answers_they_are_on(
+    client_for, question, alice, bob, settings, monkeypatch, ids_max
+):
+    # A page of more answers than rules.PAGE_IDS_MAX reads the viewer's facts by question.
+    monkeypatch.setattr("forum.rules.PAGE_IDS_MAX", ids_max)
+    settings.ANSWERS_PER_PAGE = 2
+    roots = [
+        make_answer(question, alice, body=f"Racine {n}.", created_at=long_ago(hours=10 - n))
+        for n in range(4)
+    ]
+    do_set_vote(voter=bob, answer=roots[0], value=1)
+    do_set_vote(voter=bob, answer=roots[3], value=-1)
+    browser = client_for(bob)
+    url = question.get_absolute_url() + "?sort=old"
+    assert _pressed(browser.get(url)) == {roots[0].pk: "up"}
+    assert _pressed(browser.get(url + "&page=2")) == {roots[3].pk: "down"}
