@@ -26,7 +26,7 @@ CSRF_PLACEHOLDER = mark_safe("<csrf-token>")
 NODE_CACHE_SECONDS = 60 * 60 * 24  # unused keys age out; changed answers get new keys
 # Part of every key: bump it when the node's markup changes (a new link on every answer), so
 # a deploy does not serve the old markup from a shared cache for a day.
-NODE_MARKUP_VERSION = 3
+NODE_MARKUP_VERSION = 4
 
 
 def _node_key(node: Node, shared: tuple) -> str:

@@ -5,6 +5,7 @@ from html import unescape
 
 from django import template
 from django.utils.html import strip_tags
+from django.utils.safestring import SafeString, mark_safe
 
 from ..models import Answer, Flag
 from ..rules import discussion_refusal, reply_target_refusal
@@ -39,6 +40,19 @@ def plain_excerpt(html: str, words: int = 12) -> str:
     """One line of an answer's text, for breadcrumbs and descriptions: blocks joined by
     " / " so their sentences stay apart."""
     return " / ".join(paragraphs_of(html, words))
+
+
+# A mention, as forum.markdown stores it: the member page in the default language.
+_MENTION = '<a href="/members/'
+
+
+@register.filter
+def member_links_in(html: str, member_url_prefix: str) -> SafeString:
+    """Stored answer HTML (already sanitised) with its mentions pointing at the member pages
+    of the page's language: "/en/members/…" on English pages."""
+    if member_url_prefix == "/members/" or _MENTION not in html:
+        return mark_safe(html)  # noqa: S308 (sanitised when stored)
+    return mark_safe(html.replace(_MENTION, f'<a href="{member_url_prefix}'))  # noqa: S308
 
 
 @register.filter

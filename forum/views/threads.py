@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 
 from .. import notifications
 from ..forms import AnswerForm
-from ..models import QuestionVisit
+from ..models import Block, QuestionVisit
 from ..rendering import render_nodes
 from ..rules import answering_refusal, has_verified_email, hydrate, replying_refusal
 from ..threads import DEFAULT_SORT, SORTS, load_answer_context, load_thread_page, sort_choices
@@ -158,5 +158,20 @@ def answer_detail(request, pk):
         ancestors=found.ancestors,
         focus_id=answer.pk,
         follow_button=answer_follow(request, answer),
+        hidden_ancestors=_by_blocked_authors(request.user, found.ancestors),
     )
     return render(request, "forum/answer.html", context)
+
+
+def _by_blocked_authors(user, ancestors) -> set[int]:
+    """The ancestors whose author the viewer blocked: the breadcrumb shows them without
+    their words, as the thread folds them (one query, for a signed-in viewer only)."""
+    if not user.is_authenticated or not ancestors:
+        return set()
+    authors = {node.answer.author_id for node in ancestors}
+    blocked = set(
+        Block.objects.filter(blocker=user, blocked_id__in=authors).values_list(
+            "blocked_id", flat=True
+        )
+    )
+    return {node.answer.pk for node in ancestors if node.answer.author_id in blocked}

@@ -327,6 +327,19 @@ def test_a_blocked_members_answer_is_collapsed_for_the_blocker_only(
     assert hidden_part(client_for(charlie).get(url), answer) is None
 
 
+def test_the_permalink_of_a_reply_shows_no_word_of_a_blocked_member_above_it(
+    client_for, alice, bob, charlie, thread
+):
+    _answer, reply = thread
+    Block.objects.create(blocker=bob, blocked=alice)
+    url = "/en" + reply.get_absolute_url()
+    crumbs = soup(client_for(bob).get(url)).select_one("nav.breadcrumb").text
+    assert "alice — Hidden answer" in " ".join(crumbs.split())
+    assert "Le texte d’alice" not in crumbs
+    others = soup(client_for(charlie).get(url)).select_one("nav.breadcrumb").text
+    assert "Le texte d’alice" in others
+
+
 def test_unblocking_unfolds_the_answers_again(client_for, alice, bob, thread):
     answer, _reply = thread
     browser = client_for(bob)
