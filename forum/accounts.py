@@ -18,12 +18,14 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from .models import Block, Follow, Notification, User
+from .markdown import render_markdown
+from .models import Answer, Block, Follow, Notification, User
 from .tasks import send_email
 
 # How e-mails name the site ("Bonjour, c'est Agora !"), whatever host the request used.
@@ -171,6 +173,7 @@ def anonymise_member(*, user: User) -> None:
         Follow.objects.filter(member=user).delete()
         Block.objects.filter(blocker=user).delete()
         Notification.objects.filter(recipient=user).delete()
+        mentioned_in = _answers_mentioning(user)
         user.username = anonymised_name(user)
         user.username_skeleton = username_skeleton(user.username)
         user.email = ""
@@ -181,6 +184,16 @@ def anonymise_member(*, user: User) -> None:
         # A new (unusable) password changes the hash every session was signed with,
         # and an inactive member cannot sign in: every device is signed out.
         user.save()
+        # Others' mentions of them become plain text: no link to a page that is gone.
+        for answer in mentioned_in:
+            Answer.objects.filter(pk=answer.pk).update(body_html=render_markdown(answer.body))
+
+
+def _answers_mentioning(user: User):
+    """The answers whose stored HTML links to ``user``'s page (forum.markdown's mentions)."""
+    with translation.override(settings.LANGUAGE_CODE):  # stored links carry no language
+        page = reverse("forum:member", kwargs={"username": user.username})
+    return list(Answer.objects.filter(body_html__contains=f'href="{page}"').only("pk", "body"))
 
 
 class DeleteAccountForm(forms.Form):

@@ -32,7 +32,9 @@ NODE_MARKUP_VERSION = 4
 def _node_key(node: Node, shared: tuple) -> str:
     a = node.answer
     facts = (
-        a.pk, a.status, a.edited_at, a.renderer_version, a.removal_reason,
+        # The text's length too: markup re-rendered without a new renderer version (the
+        # mentions of a member who deleted their account, unlinked) gets a new key.
+        a.pk, a.status, a.edited_at, a.renderer_version, len(a.body_html), a.removal_reason,
         node.author_name, node.author_slug,
         a.upvotes, a.downvotes, a.pinned, a.featured, a.created_at,
         node.depth, node.indent, node.reply_to if node.shows_reply_to else "",

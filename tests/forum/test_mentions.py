@@ -228,3 +228,16 @@ def test_rerendering_links_the_mentions_of_older_answers(alice, bob):
     call_command("rerender_answers", stdout=io.StringIO())
     answer.refresh_from_db()
     assert answer.body_html == f"<p>Merci {link('alice', '@alice')}</p>\n"
+
+
+def test_mentions_of_a_deleted_account_become_plain_text(client, alice, bob):
+    from forum.accounts import anonymise_member
+
+    question = make_question()
+    answer = make_answer(question, bob, body="Comme le dit @alice, tout dépend des brevets.")
+    url = question.get_absolute_url()
+    assert soup(client.get(url)).select(f"#body-{answer.pk} a.mention")  # cached with the link
+    anonymise_member(user=alice)
+    body = soup(client.get(url)).select_one(f"#body-{answer.pk}")
+    assert body.select("a") == []
+    assert "Comme le dit @alice, tout dépend des brevets." in body.text
