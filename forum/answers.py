@@ -15,7 +15,7 @@ from articles.models import Question
 
 from . import notifications
 from .markdown import RENDERER_VERSION, render_markdown
-from .models import Answer, Follow, ModerationAction, Revision, User
+from .models import Answer, Follow, ModerationAction, Revision, User, tree_path
 from .rules import (
     answering_refusal,
     blocked_refusal,
@@ -101,11 +101,15 @@ def do_post_answer(
             if parent is not None:
                 answer.root_id = parent.root_id
             answer.save()
+            above = parent.path if parent else ""
+            # Under a parent of unknown path (a row written in bulk), unknown too.
+            answer.path = "" if parent and not above else tree_path(above, answer.pk)
             if parent is None:
                 # A top-level answer is the root of its own thread.
-                Answer.objects.filter(pk=answer.pk).update(root=answer)
+                Answer.objects.filter(pk=answer.pk).update(root=answer, path=answer.path)
                 answer.root_id = answer.pk
             else:
+                Answer.objects.filter(pk=answer.pk).update(path=answer.path)
                 Answer.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
             # Authors hear of the replies to what they wrote, until they stop following it.
             Follow.objects.create(member=author, answer=answer)

@@ -110,6 +110,14 @@ class User(AbstractUser):
         return str(DELETED_MEMBER_NAME) if self.is_anonymised else self.username
 
 
+PATH_DIGITS = 10  # ids below ten billion
+
+
+def tree_path(parent_path: str, pk: int) -> str:
+    """The path of answer ``pk`` under a parent of ``parent_path`` ("" for a top-level one)."""
+    return parent_path + str(pk).zfill(PATH_DIGITS)
+
+
 _ROOTS = ["question", "depth", "-pinned"]  # top-level answers of a question, pinned first
 
 
@@ -141,6 +149,11 @@ class Answer(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     depth = models.PositiveSmallIntegerField(default=0)
+    # The ids from the thread's root down to this answer, PATH_DIGITS each, digits only (so
+    # every collation orders them alike): its ancestors without reading the thread, and its
+    # subtree as one range of an index. Written when it is posted; "" for rows written in
+    # bulk outside the write path, which the readers treat the old way (the whole thread).
+    path = models.TextField(default="", editable=False)
     author = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="answers", db_index=False
     )
@@ -206,6 +219,7 @@ class Answer(models.Model):
                 fields=[*_ROOTS, "-rank_controversial", "-id"], name="answer_roots_controversial"
             ),
             models.Index(fields=["root"], name="answer_by_root"),
+            models.Index(fields=["path"], name="answer_by_path"),
             # A member's page: their answers, newest first.
             models.Index(fields=["author", "-created_at"], name="answer_by_author_newest"),
             # The moderation queue's two tabs, oldest first: small partial indexes, so

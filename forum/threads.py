@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from .models import Answer, User
+from .models import PATH_DIGITS, Answer, User
 from .rules import ViewerFacts, visible_answers, visible_scores
 
 MAX_INDENT = 6  # deeper replies stand at this level, saying whom they answer
@@ -251,6 +251,18 @@ def load_thread_page(
     )
 
 
+def ancestor_ids(path: str) -> list[int]:
+    """The ids above an answer, root first, from its path (forum.models.tree_path)."""
+    return [int(path[i : i + PATH_DIGITS]) for i in range(0, len(path) - PATH_DIGITS, PATH_DIGITS)]
+
+
+def _following(path: str) -> str:
+    """The first path after every path that begins with ``path``: the digit string plus one
+    (by hand: a deep thread's path is longer than Python turns into an int)."""
+    head = path.rstrip("9")
+    return head[:-1] + str(int(head[-1]) + 1) + "0" * (len(path) - len(head))
+
+
 @dataclass
 class AnswerContext:
     ancestors: list[Node]
@@ -258,9 +270,18 @@ class AnswerContext:
 
 
 def load_answer_context(answer: Answer, *, viewer, sort: str = DEFAULT_SORT) -> AnswerContext:
-    """An answer with its ancestors (for the breadcrumb) and its whole subtree: two queries."""
-    same_thread = Answer.objects.filter(visible_answers(viewer), root_id=answer.root_id)
-    thread = {a.pk: a for a in same_thread}
+    """An answer with its ancestors (for the breadcrumb) and its whole subtree, read by the
+    answer's path: what the page shows, never the rest of the thread. Two queries."""
+    visible = Answer.objects.filter(visible_answers(viewer))
+    if answer.path:
+        # Its subtree is the paths that begin with its own: the range up to the next one.
+        related = visible.filter(
+            Q(pk__in=ancestor_ids(answer.path))
+            | Q(path__gt=answer.path, path__lt=_following(answer.path))
+        )
+    else:  # written in bulk, without a path: the thread it is in
+        related = visible.filter(root_id=answer.root_id)
+    thread = {a.pk: a for a in related}
     thread[answer.pk] = answer
     names = author_names(thread.values())
     ancestors = []

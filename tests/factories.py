@@ -17,7 +17,7 @@ from articles.models import Article, Question
 from articles.publishing import question_slug
 from forum.answers import do_delete_answer, do_post_answer
 from forum.markdown import RENDERER_VERSION, render_markdown
-from forum.models import Answer, User
+from forum.models import Answer, User, tree_path
 from forum.voting import do_set_vote
 
 _serial = itertools.count(1)
@@ -142,9 +142,11 @@ def _written_in_state(question, author, parent, body, status, removal_reason) ->
         status=status,
         removal_reason=removal_reason,
     )
+    path = tree_path(parent.path if parent else "", answer.pk)
     if parent is None:
-        Answer.objects.filter(pk=answer.pk).update(root=answer)
+        Answer.objects.filter(pk=answer.pk).update(root=answer, path=path)
     else:
+        Answer.objects.filter(pk=answer.pk).update(path=path)
         # Direct replies ever written, whatever became of them (Answer.reply_count).
         Answer.objects.filter(pk=parent.pk).update(reply_count=parent.reply_count + 1)
         parent.refresh_from_db()
