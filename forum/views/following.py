@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
@@ -28,7 +28,7 @@ from articles.models import Article, Question
 from ..models import Answer, Follow
 from ..rules import visible_answers
 from .access import access_answer, access_article, access_question
-from .site import bad_request
+from .site import bad_request, same_site_path
 
 # A member follows the replies to every answer they write: thousands, for some.
 FOLLOWED_PER_PAGE = 50
@@ -129,12 +129,7 @@ def _confirmation(kind: str, following: bool) -> str:
 def _page_to_return_to(request, target_page: str) -> str:
     """The page the button was on (the form's ``next``, same site only), or the page of
     what it follows."""
-    back = request.POST.get("next", "")
-    if back.startswith("/") and url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return back
-    return target_page
+    return same_site_path(request, request.POST.get("next", "")) or target_page
 
 
 def _set_follow(request, kind: str, target, *, target_page: str, can_follow: bool = True):

@@ -8,7 +8,7 @@ from django.db.models import Count, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
@@ -18,7 +18,7 @@ from articles.models import Article
 from ..forms import EmailSettingsForm
 from ..models import Answer, Block, User
 from ..rules import score_visible
-from .site import bad_request, referring_page
+from .site import bad_request, referring_page, same_site_path
 
 MEMBER_PAGE_SIZE = 30  # answers per page: a screenful or two of excerpts
 # The sorts of a member's answers: newest first, or best (highest score, then newest).
@@ -114,12 +114,9 @@ BLOCK_STATES = {"on": True, "off": False}
 
 def _return_to(request, fallback: str) -> str:
     """The page the form was sent from (its ``next``, or the Referer; same site only)."""
-    target = request.POST.get("next", "")
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return referring_page(request) or fallback
+    return (
+        same_site_path(request, request.POST.get("next", "")) or referring_page(request) or fallback
+    )
 
 
 def _block_control(request, person: User, *, status: int = 200, error: str = ""):
@@ -235,8 +232,4 @@ def preferences(request):
 
 def _back(request, target: str) -> str:
     """Where the preferences were opened from (a page of this site), or the page itself."""
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("forum:preferences")
+    return same_site_path(request, target) or reverse("forum:preferences")

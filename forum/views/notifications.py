@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -18,17 +18,16 @@ from .. import notifications
 from ..context_processors import unread_notices
 from ..models import Notification
 from .access import MAX_ID
-from .site import referring_page
+from .site import referring_page, same_site_path
 
 
 def _page_to_return_to(request) -> str:
     """The page the notification was read on (the form's ``next``, same site only), or home."""
-    target = request.POST.get("next", "")
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return referring_page(request) or reverse("articles:home")
+    return (
+        same_site_path(request, request.POST.get("next", ""))
+        or referring_page(request)
+        or reverse("articles:home")
+    )
 
 
 def _sign_in_first(request, back: str):

@@ -64,6 +64,15 @@ def bad_request(request, reason: str):
     return render(request, "400.html", context, status=400)
 
 
+def same_site_path(request, target: str) -> str:
+    """``target`` if it is a path of this site (a form's ``next``), else ""."""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
 def referring_page(request) -> str:
     """The page of this site the request came from (its Referer), or ""."""
     referer = request.headers.get("referer", "")
