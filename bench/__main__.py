@@ -1,7 +1,8 @@
 """Benchmarks, printed as one JSON document (progress goes to stderr). Not tests.
 
-    make bench                                   # SQLite, threads, moderation and words
-    DATABASE_URL=postgres://… make bench         # PostgreSQL: threads, moderation, votes
+    make bench                        # PostgreSQL at 127.0.0.1:5432 if it answers, else SQLite
+    DATABASE_URL=postgres://… make bench         # that PostgreSQL server: every benchmark
+    BENCH_SQLITE=1 make bench                    # SQLite: threads, moderation, words, notifications
     python -m bench --only threads --sizes 100,1000 --repeat 20
 
 threads: one question with N threaded answers (30 % top-level, depth up to 12,
@@ -22,6 +23,10 @@ words: see bench/words.py (1,000 word rules against a 10,000-character answer).
 notifications: see bench/notifications.py (an inbox of 10,000 notifications; a reply to
     an answer 1,000 members follow, and its fan-out run apart).
 votes: see bench/votes.py (PostgreSQL only).
+load: see bench/load.py (gunicorn with production settings, PostgreSQL and Redis: each
+    page next to /healthz; about 4 minutes, 2½ when threads built its discussions).
+scale: see bench/scale.py (PostgreSQL only: 1,000,000 answers loaded in bulk, about 4
+    minutes; each page against the same page of a 1,000-answer question).
 
 The benchmarks run in a database of their own (``agora_bench_<pid>`` on the
 PostgreSQL server of DATABASE_URL, or a temporary SQLite file), never in the
@@ -47,9 +52,26 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+# This machine's PostgreSQL, used when DATABASE_URL says nothing and it answers.
+LOCAL_POSTGRESQL = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+def _local_postgresql() -> str:
+    if os.environ.get("BENCH_SQLITE"):
+        return ""
+    import psycopg
+
+    try:
+        psycopg.connect(LOCAL_POSTGRESQL, connect_timeout=2).close()
+    except psycopg.Error:
+        _log("No PostgreSQL at 127.0.0.1:5432: SQLite, and the PostgreSQL benchmarks are left out.")
+        return ""
+    return LOCAL_POSTGRESQL
+
+
 def configure_database() -> tuple[str, str]:
     """Point Django at a throwaway database before it starts; return (vendor, url)."""
-    base = os.environ.get("DATABASE_URL", "")
+    base = os.environ.get("DATABASE_URL", "") or _local_postgresql()
     if base.startswith(("postgres://", "postgresql://")):
         import psycopg
 
@@ -117,6 +139,18 @@ def _votes(args, url):
     return votes.run(url, seconds=args.seconds, log=_log)
 
 
+def _load(args, url):
+    from bench import load
+
+    return load.run(url, seconds=args.seconds, log=_log)
+
+
+def _scale(args, url):
+    from bench import scale
+
+    return scale.run(url, answers=args.scale_answers, repeat=args.repeat, log=_log)
+
+
 # name: (run(args, database_url) -> JSON-able result, runs by default on SQLite too).
 # A new benchmark is a module in bench/ and one line here.
 BENCHMARKS = {
@@ -125,6 +159,8 @@ BENCHMARKS = {
     "words": (_words, True),
     "notifications": (_notifications, True),
     "votes": (_votes, False),  # needs PostgreSQL's row locks and a real server
+    "load": (_load, False),  # PostgreSQL, Redis and gunicorn: each page next to /healthz
+    "scale": (_scale, False),  # PostgreSQL: a million answers loaded in bulk
 }
 
 
@@ -135,7 +171,10 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=30, help="every benchmark but votes: requests per figure"
     )
-    parser.add_argument("--seconds", type=float, default=8.0, help="votes: per scenario")
+    parser.add_argument("--seconds", type=float, default=8.0, help="votes and load: per scenario")
+    parser.add_argument(
+        "--scale-answers", type=int, default=1_000_000, help="scale: answers in the large question"
+    )
     args = parser.parse_args()
 
     vendor, url = configure_database()
