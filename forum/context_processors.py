@@ -22,10 +22,15 @@ def site(request):
             for code, _name in settings.LANGUAGES
         ]
 
+    def language_links():
+        full_path = request.get_full_path()
+        return [(code, translate_url(full_path, code)) for code, _name in settings.LANGUAGES]
+
     return {
         "SITE_URL": settings.SITE_URL,
         "canonical_url": settings.SITE_URL + path,
         "alternate_urls": SimpleLazyObject(alternates),
+        "language_links": SimpleLazyObject(language_links),
     }
 
 

@@ -17,6 +17,23 @@ logger = logging.getLogger(__name__)
 OUTAGES = (RateLimitUnavailable, PoolTimeout)
 
 
+class ProbesFirstMiddleware:
+    """Answer the load balancers' probes (/healthz, /livez) before the rest of the stack:
+    they need no session, language, CSRF check, messages or security headers, and they
+    come every few seconds from every balancer. (First in MIDDLEWARE; the URLconf still
+    names them, for reverse() and the documentation of the site's addresses.)"""
+
+    def __init__(self, get_response):
+        from .views.site import healthz, livez
+
+        self.get_response = get_response
+        self.probes = {"/healthz": healthz, "/livez": livez}
+
+    def __call__(self, request):
+        probe = self.probes.get(request.path_info)
+        return probe(request) if probe else self.get_response(request)
+
+
 class ReadableMethodNotAllowedMiddleware:
     """Give bare 405 responses (from ``@require_POST`` and friends) the site's page."""
 

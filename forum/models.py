@@ -776,3 +776,33 @@ class SlowMode(models.Model):
 
     def __str__(self):
         return f"{self.minutes} min on {self.question_id}"
+
+
+class PageVersion(models.Model):
+    """What anonymous readers of an article's pages (the article, its questions) are shown,
+    as a token that changes whenever any of it changes: forum.pagecache keys its shared
+    copies of those pages by it.
+
+    Written by the database itself (triggers of migration 0014) on every insert, update or
+    delete of the article, its questions, their answers, and on a change of name of their
+    authors, in the transaction of the change: no write path, admin action or raw SQL can
+    forget it. A fresh random token each time rather than a counter, so that a database
+    restored from a backup never gives back a token pages were cached under."""
+
+    article = models.OneToOneField(
+        "articles.Article",
+        on_delete=models.DO_NOTHING,
+        primary_key=True,
+        related_name="+",
+        # No foreign key: PostgreSQL writes the token at commit, after a deletion of the
+        # article in the same transaction; a row left for a deleted article is harmless.
+        db_constraint=False,
+    )
+    token = models.CharField(max_length=32)
+    # PostgreSQL: the transaction and statement that wrote the token. The triggers run at
+    # commit, all within the COMMIT statement: a transaction that changes 1,000 answers
+    # of an article writes its token once, not 1,000 times.
+    written_by = models.CharField(max_length=80, blank=True, editable=False)
+
+    def __str__(self):
+        return f"{self.article_id}: {self.token}"

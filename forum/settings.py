@@ -157,12 +157,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "forum.middleware.ProbesFirstMiddleware",  # /healthz and /livez, answered at once
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Pages compress to a sixth of their size. Django pads each compressed response with
     # random bytes (its BREACH mitigation), and masks the CSRF token on every page.
     "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous readers' copies of article and question pages, before the rest.
+    "forum.pagecache.SharedPagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -197,7 +200,6 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
-                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "forum.context_processors.site",
@@ -211,28 +213,46 @@ TEMPLATES = [
 # --- Data -----------------------------------------------------------------
 
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_health_checks=True)}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # psycopg 3's pool keeps connections warm across requests in each worker;
-    # it replaces CONN_MAX_AGE, which must stay 0 with a pool.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"] = {
-        "pool": {
-            "min_size": env_int("DB_POOL_MIN", 2),
-            "max_size": env_int("DB_POOL_MAX", 10),
-            # Seconds a request waits for a connection: when the database is down, a
-            # quick 503 (forum.middleware) rather than sync workers stalled for long.
-            "timeout": env_int("DB_POOL_TIMEOUT", 1),
-        },
-        "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 1),
-    }
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and a busy timeout let the dev server and a task worker share the file.
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
+# A read replica of it (streaming replication), for anonymous readers' pages when their
+# shared copy must be made again (forum.replicas); unset, every query goes to DATABASE_URL.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+
+
+def database(url: str) -> dict:
+    settings = dj_database_url.parse(url, conn_health_checks=True)
+    if settings["ENGINE"] == "django.db.backends.postgresql":
+        # psycopg 3's pool keeps connections warm across requests in each worker;
+        # it replaces CONN_MAX_AGE, which must stay 0 with a pool.
+        settings["CONN_MAX_AGE"] = 0
+        settings["OPTIONS"] = {
+            "pool": {
+                "min_size": env_int("DB_POOL_MIN", 2),
+                "max_size": env_int("DB_POOL_MAX", 10),
+                # Seconds a request waits for a connection: when the database is down, a
+                # quick 503 (forum.middleware) rather than sync workers stalled for long.
+                "timeout": env_int("DB_POOL_TIMEOUT", 1),
+            },
+            "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 1),
+        }
+        # Behind PgBouncer in transaction mode, each transaction may run on another
+        # server connection: a cursor kept open across them (QuerySet.iterator()) would
+        # be lost. (Prepared statements are off already: Django's psycopg default.)
+        settings["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_PGBOUNCER", False)
+    elif settings["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL and a busy timeout let the dev server and a task worker share the file.
+        settings["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    return settings
+
+
+DATABASES = {"default": database(DATABASE_URL)}
+if DATABASE_REPLICA_URL:
+    # In tests the replica is the test database itself, as replication would make it.
+    DATABASES["replica"] = database(DATABASE_REPLICA_URL) | {"TEST": {"MIRROR": "default"}}
+    DATABASE_ROUTERS = ["forum.replicas.ReplicaRouter"]
 
 REDIS_URL = env_str("REDIS_URL")
 # Without a shared cache each worker process counts rate limits on its own (three
@@ -374,7 +394,9 @@ STORAGES = {
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF, CSP.NONCE],
+    # Files from this site only, none inline: no nonce, so a page holds no per-response
+    # secret and anonymous readers can share one copy (forum.pagecache).
+    "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:"],  # data: for the QR code of two-factor set-up
     "font-src": [CSP.SELF],
@@ -394,7 +416,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$"]  # load balancers probe over plain HTTP
+    # Load balancers probe /healthz and /livez over plain HTTP, by address: those are
+    # answered before this redirect and the host check (forum.middleware.ProbesFirstMiddleware).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -432,6 +455,9 @@ ANSWER_MIN_LENGTH = 2
 # Bots fill forms in milliseconds; people take a few seconds at least.
 ANSWER_MIN_FILL_SECONDS = env_int("ANSWER_MIN_FILL_SECONDS", 3)
 ANSWERS_PER_PAGE = env_int("ANSWERS_PER_PAGE", 20)  # top-level answers, with all their replies
+# How long anonymous readers may share one copy of an article's or a question's page at
+# most (forum.pagecache; any change to what it shows ends it at once). 0: no copies.
+ANONYMOUS_PAGE_SECONDS = env_int("ANONYMOUS_PAGE_SECONDS", 300)
 # "count/seconds" per member and per IP address, for answers and replies together.
 RATE_LIMIT_ANSWER_MEMBER = env_rate("RATE_LIMIT_ANSWER_MEMBER", "10/600")
 RATE_LIMIT_ANSWER_IP = env_rate("RATE_LIMIT_ANSWER_IP", "30/600")

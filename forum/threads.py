@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
-from django.db.models import OuterRef, Q, Subquery
+from django.conf import settings
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from .models import PATH_DIGITS, Answer, User
-from .rules import ViewerFacts, visible_answers, visible_scores
+from .rules import ViewerFacts, may_see, visible_answers, visible_scores
 
 MAX_INDENT = 6  # deeper replies stand at this level, saying whom they answer
 MAX_DEPTH_SHOWN = 12  # past this, "continue this thread" opens the permalink
@@ -263,43 +264,215 @@ def _following(path: str) -> str:
     return head[:-1] + str(int(head[-1]) + 1) + "0" * (len(path) - len(head))
 
 
+def _below(path: str) -> Q:
+    """The answers under the one at ``path``: the paths that begin with it, one index range."""
+    return Q(path__gt=path, path__lt=_following(path))
+
+
+def _outermost(paths) -> list[str]:
+    """These paths less those under another of them: sorted, a subtree follows its top."""
+    kept: list[str] = []
+    for path in sorted(paths):
+        if not kept or not path.startswith(kept[-1]):
+            kept.append(path)
+    return kept
+
+
+def _any_of(conditions) -> Q:
+    """The conditions ORed together."""
+    combined = Q(pk__in=[])  # matches nothing: ORed with nothing, the query is never run
+    for condition in conditions:
+        combined |= condition
+    return combined
+
+
+def _replies_shown_below(paths, *, viewer) -> tuple[dict[str, int], set[str]]:
+    """For each path, the replies the thread page counts under that answer
+    (Node.descendant_count): the visible answers of its subtree, less those under an answer
+    hidden from the viewer, which the page drops with everything below it. Also the paths of
+    those hidden answers. Counted by the database, which returns numbers, not rows: one
+    query, and two more only when a hidden answer holds replies (reply_count counts every
+    reply ever written, so an answer without any hides nothing)."""
+    shown = visible_answers(viewer)
+    within = Answer.objects.filter(_any_of(_below(top) for top in _outermost(paths)))
+    names = {path: f"n{index}" for index, path in enumerate(paths)}
+    totals = within.aggregate(
+        hiding=Count("pk", filter=~shown & Q(reply_count__gt=0)),
+        **{names[path]: Count("pk", filter=shown & _below(path)) for path in paths},
+    )
+    counts = {path: totals[names[path]] for path in paths}
+    if not totals["hiding"]:
+        return counts, set()
+    hidden = set(within.exclude(shown).filter(reply_count__gt=0).values_list("path", flat=True))
+    # What each path loses: the visible answers under the highest hidden ones below it.
+    lost: dict[str, list[str]] = {}
+    for path in paths:
+        inside = {h for h in hidden if h.startswith(path) and h != path}
+        lost[path] = [
+            h
+            for h in inside
+            if not any(
+                h[:end] in inside for end in range(len(path) + PATH_DIGITS, len(h), PATH_DIGITS)
+            )
+        ]
+    tops = sorted({h for found in lost.values() for h in found})
+    if tops:
+        names = {path: f"n{index}" for index, path in enumerate(tops)}
+        under = Answer.objects.filter(
+            shown, _any_of(_below(top) for top in _outermost(tops))
+        ).aggregate(**{names[top]: Count("pk", filter=_below(top)) for top in tops})
+        for path in paths:
+            counts[path] -= sum(under[names[top]] for top in lost[path])
+    return counts, hidden
+
+
 @dataclass
 class AnswerContext:
+    """An answer's permalink: its ancestors, and the answer with a page of its direct replies,
+    each with its own replies as far down as the thread page shows them."""
+
     ancestors: list[Node]
-    nodes: list[Node]
+    nodes: list[Node]  # the answer first, then its replies of this page
+    number: int = 1
+    has_next: bool = False
+    sort: str = DEFAULT_SORT
+    # Closes the answer's list item after the page's replies and the "more" link, which
+    # stands in its list of replies so that the next page lands there.
+    closing: str = ""
+
+    @property
+    def replies(self) -> list[Node]:
+        return self.nodes[1:]
 
 
-def load_answer_context(answer: Answer, *, viewer, sort: str = DEFAULT_SORT) -> AnswerContext:
-    """An answer with its ancestors (for the breadcrumb) and its whole subtree, read by the
-    answer's path: what the page shows, never the rest of the thread. Two queries."""
+def _in_sql_order(nodes: list[Node], sort: str) -> list[Node]:
+    """Siblings in the order SORTS gives the database: pinned first, then the sort's key."""
+    _label, _order, key, reverse = SORTS[sort]
+    return sorted(
+        sorted(nodes, key=lambda n: key(n.answer), reverse=reverse),
+        key=lambda n: not n.answer.pinned,
+    )
+
+
+def load_answer_context(
+    answer: Answer,
+    *,
+    viewer,
+    sort: str = DEFAULT_SORT,
+    number: int = 1,
+    per_page: int | None = None,
+) -> AnswerContext:
+    """An answer with its ancestors (for the breadcrumb) and a page of its direct replies in
+    the chosen sort, each with its replies down to MAX_DEPTH_SHOWN below the answer: read
+    by paths, never the rest of its subtree or of the thread. Three queries, and one that
+    counts the replies not shown when there are some (_replies_shown_below)."""
+    per_page = per_page or settings.ANSWERS_PER_PAGE
     visible = Answer.objects.filter(visible_answers(viewer))
-    if answer.path:
-        # Its subtree is the paths that begin with its own: the range up to the next one.
-        related = visible.filter(
-            Q(pk__in=ancestor_ids(answer.path))
-            | Q(path__gt=answer.path, path__lt=_following(answer.path))
+    start = (number - 1) * per_page
+    if not answer.path:
+        return _answer_context_in_thread(answer, visible, sort, start, per_page, number)
+    _label, order, _key, _reverse = SORTS[sort]
+    page = list(visible.filter(parent=answer).order_by(*order)[start : start + per_page + 1])
+    has_next = len(page) > per_page
+    page = page[:per_page]
+    deepest = answer.depth + MAX_DEPTH_SHOWN
+    related = list(
+        visible.filter(
+            _any_of(
+                [
+                    Q(pk__in=ancestor_ids(answer.path)),
+                    *(_below(reply.path) & Q(depth__lte=deepest) for reply in page),
+                ]
+            )
         )
-    else:  # written in bulk, without a path: the thread it is in
-        related = visible.filter(root_id=answer.root_id)
-    thread = {a.pk: a for a in related}
-    thread[answer.pk] = answer
-    names = author_names(thread.values())
+    )
+    names = author_names([answer, *page, *related])
+    below = sorted([*page, *(a for a in related if a.depth > answer.depth)], key=lambda a: a.pk)
+    [focus] = build_forest([answer], below, sort=sort, names=names)
+    nodes = flatten([focus])
+    cut = [node for node in nodes if node.depth == MAX_DEPTH_SHOWN]
+    if has_next or number > 1 or cut:
+        # Replies this page does not show: on other pages, or past its depth.
+        paths = [answer.path, *(node.answer.path for node in cut)]
+        counts, _hidden = _replies_shown_below(paths, viewer=viewer)
+        for node in cut:
+            node.descendant_count = counts[node.answer.path]
+            node.continue_link = node.descendant_count > 0
+        for reply in focus.children:
+            _recount(reply)
+        focus.descendant_count = counts[answer.path]
+    ancestors = _ancestors(answer, {a.pk: a for a in related}, names)
+    return _paged(ancestors, nodes, number=number, has_next=has_next, sort=sort)
+
+
+def _recount(node: Node) -> int:
+    """A node's descendant_count again, from its children's, once the deepest ones shown were
+    given the count of what lies below them."""
+    if node.depth < MAX_DEPTH_SHOWN:
+        node.descendant_count = sum(1 + _recount(child) for child in node.children)
+    return node.descendant_count
+
+
+def _ancestors(answer: Answer, found: dict[int, Answer], names) -> list[Node]:
+    """The breadcrumb, root first, up to the first ancestor hidden from the viewer."""
     ancestors = []
     parent_id = answer.parent_id
-    while parent_id is not None and parent_id in thread:
-        parent = thread[parent_id]
+    while parent_id is not None and parent_id in found:
+        parent = found[parent_id]
         author = names.get(parent.author_id, Author("", ""))
         ancestors.append(Node(answer=parent, depth=0, author_name=author.name))
         parent_id = parent.parent_id
     ancestors.reverse()
+    return ancestors
+
+
+def _paged(ancestors, nodes, **page) -> AnswerContext:
+    """The page's markup left open at the answer's list of replies, for the "more" link."""
+    focus = nodes[0]
+    closing = ""
+    if focus.opens:
+        last = nodes[-1]
+        last.closing = _CLOSE_ITEM + _CLOSE_LEVEL * (last.indent - 1)
+        closing = _CLOSE_LEVEL
+    return AnswerContext(ancestors=ancestors, nodes=nodes, closing=closing, **page)
+
+
+def _answer_context_in_thread(answer, visible, sort, start, per_page, number) -> AnswerContext:
+    """load_answer_context for an answer written in bulk without a path: its whole thread,
+    read and paged in memory as the database would page it."""
+    thread = {a.pk: a for a in visible.filter(root_id=answer.root_id)}
+    thread[answer.pk] = answer
+    names = author_names(thread.values())
     below = sorted((a for a in thread.values() if a.depth > answer.depth), key=lambda a: a.pk)
-    forest = build_forest([answer], below, sort=sort, names=names)
-    return AnswerContext(ancestors=ancestors, nodes=flatten(forest))
+    [focus] = build_forest([answer], below, sort=sort, names=names)
+    page = _in_sql_order(focus.children, sort)[start : start + per_page + 1]
+    focus.children = sorted(page[:per_page], key=_place)
+    nodes = flatten([focus])
+    ancestors = _ancestors(answer, thread, names)
+    return _paged(ancestors, nodes, number=number, has_next=len(page) > per_page, sort=sort)
 
 
 def reply_counts_above(answer: Answer, *, viewer) -> list[tuple[int, int]]:
-    """(ancestor id, replies shown under it) for each answer above ``answer``, as the thread
-    page counts them: one query of ids in the thread."""
+    """(ancestor id, replies shown under it) for each answer above ``answer``, parent first,
+    as the thread page counts them, up to the first one hidden from the viewer. Counted
+    under the ancestors' paths (_replies_shown_below), reading no row of the thread."""
+    if not may_see(viewer, answer):
+        return []
+    if not answer.path:
+        return _reply_counts_in_thread(answer, viewer=viewer)
+    above = [answer.path[:end] for end in range(len(answer.path) - PATH_DIGITS, 0, -PATH_DIGITS)]
+    counts, hidden = _replies_shown_below(above, viewer=viewer)
+    shown = []
+    for path in above:  # nothing hangs from a hidden answer on the page: the walk ends there
+        shown.append(path)
+        if path in hidden:
+            break
+    return [(int(path[-PATH_DIGITS:]), counts[path]) for path in shown]
+
+
+def _reply_counts_in_thread(answer: Answer, *, viewer) -> list[tuple[int, int]]:
+    """reply_counts_above for an answer written in bulk without a path: from the ids of its
+    whole thread."""
     parent_of = dict(
         Answer.objects.filter(visible_answers(viewer), root_id=answer.root_id).values_list(
             "pk", "parent_id"

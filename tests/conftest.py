@@ -13,6 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.conf import settings
 from django.test import Client
+from django.urls import reverse
 
 from tests.factories import make_member
 
@@ -66,6 +67,13 @@ class CsrfClient(Client):
             yield
         finally:
             self._token_from_cookie = True
+
+    def open_a_form_page(self):
+        """Load a page with a form that posts (the sign-in page), as a visitor about to
+        write does: it sets the CSRF cookie, which reading pages no longer set for
+        anonymous readers (they share one copy: forum.pagecache)."""
+        assert self.get(reverse("account_login")).status_code == 200
+        assert settings.CSRF_COOKIE_NAME in self.cookies
 
     def read_form(self, page_url, form_selector, *, htmx=False) -> tuple[str, dict, dict]:
         """Load ``page_url`` and read the form found by ``form_selector``: where it posts,
@@ -236,6 +244,30 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+# PostgreSQL writes the article's page version (forum.pagecache) when a transaction
+# commits (migration 0014: constraint triggers deferred to the commit). A test runs in a
+# transaction that never commits: there they are told to run at once, after each
+# statement, so that the page a test reads next sees the change as a reader would.
+PAGE_VERSION_TRIGGERS = (
+    "forum_answer_page, forum_slowmode_page, forum_question_page, forum_article_page,"
+    " forum_author_page"
+)
+
+
+@pytest.fixture(autouse=True)
+def _page_versions_written_at_once(request):
+    if "db" not in request.fixturenames and not request.node.get_closest_marker("django_db"):
+        return
+    from django.db import connection
+
+    # What `db` and the django_db marker use to open the test's transaction: this must
+    # run inside it.
+    request.getfixturevalue("_django_db_helper")
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET CONSTRAINTS {PAGE_VERSION_TRIGGERS} IMMEDIATE")
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_safe
 
 from articles.models import Article
 
+from ..pagecache import shared_for_anonymous
 from ..threads import with_featured, with_most_appreciated
 from .access import access_article
 from .following import article_follow
@@ -20,6 +21,7 @@ def home(request):
 
 
 @require_safe
+@shared_for_anonymous
 def article_page(request, slug):
     """The article, then its questions, each with the answers moderators featured and its
     most appreciated answer."""

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 from .. import notifications
 from ..forms import AnswerForm
 from ..models import Block, QuestionVisit
+from ..pagecache import shared_for_anonymous
 from ..rendering import render_nodes
 from ..rules import answering_refusal, has_verified_email, hydrate, replying_refusal
 from ..threads import DEFAULT_SORT, SORTS, load_answer_context, load_thread_page, sort_choices
@@ -44,7 +45,8 @@ def thread_context(request, question, nodes, *, focus_id=None, **extra):
         nodes,
         answer_url_prefix=prefix,
         member_url_prefix=member_url_prefix(),
-        csrf_token=get_token(request),
+        # An anonymous reader's answers hold no form, and their page no token (forum.pagecache).
+        csrf_token=get_token(request) if request.user.is_authenticated else "",
     )
     return {
         "article": question.article,
@@ -118,6 +120,7 @@ def _last_visit(request, question):
 
 
 @require_safe
+@shared_for_anonymous(cookies=[SORT_COOKIE])
 def question_page(request, slug, question):
     question = access_question(slug, question)
     sort, remember = _chosen_sort(request)
@@ -144,17 +147,25 @@ def question_page(request, slug, question):
 
 @require_safe
 def answer_detail(request, pk):
-    """The permalink: an answer with its ancestors and all its replies."""
+    """The permalink: an answer with its ancestors and a page of its replies, each with
+    theirs; under htmx, a next page of replies to append, as the question page does."""
     answer = access_answer(request, pk)
+    sort, _remember = _chosen_sort(request)
+    number = _page_number(request)
+    found = load_answer_context(
+        answer, viewer=request.user, sort=sort, number=number, per_page=settings.ANSWERS_PER_PAGE
+    )
+    if request.htmx and number > 1:
+        context = thread_context(request, answer.question, found.replies, thread=found)
+        return render(request, "forum/question.html#thread-page", context)
     # What told the member of this answer (or of the replies shown under it) is now read.
     notifications.seen(request.user, answer)
-    sort, _remember = _chosen_sort(request)
-    found = load_answer_context(answer, viewer=request.user, sort=sort)
     context = thread_context(
         request,
         answer.question,
         found.nodes,
         answer=answer,
+        thread=found,
         ancestors=found.ancestors,
         focus_id=answer.pk,
         follow_button=answer_follow(request, answer),

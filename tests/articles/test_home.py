@@ -67,7 +67,7 @@ def test_is_one_query_whatever_the_number_of_articles(client, articles):
 
 
 def test_post_is_a_readable_405(client):
-    client.get("/")
+    client.open_a_form_page()  # the CSRF cookie of a visitor about to write
     response = client.post("/")
     assert response.status_code == 405
     assert response["Allow"] == "GET, HEAD"

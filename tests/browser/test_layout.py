@@ -200,4 +200,4 @@ def test_an_article_prints_alone_with_its_source_address(open_page, article):
 def test_nothing_moves_for_readers_who_asked_for_less_motion(open_page, article):
     page = open_page(article.get_absolute_url(), reduced_motion="reduce")
     assert style(page, "html", "scroll-behavior") == "auto"
-    assert re.fullmatch(r"0s(, 0s)*", style(page, ".lang-switch button", "transition-duration"))
+    assert re.fullmatch(r"0s(, 0s)*", style(page, ".lang-switch__choice", "transition-duration"))

@@ -5,6 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.factories import make_member
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -35,13 +37,25 @@ def test_reader_goes_from_home_to_a_question(page, article):
 
 def test_reader_switches_to_english_and_back(page, article):
     page.goto(article.get_absolute_url())
-    page.get_by_role("button", name="English").click()
+    # A reader without an account switches with links (their page holds no token).
+    page.get_by_role("link", name="English").click()
     expect(page).to_have_url(re.compile(r"/en/articles/"))
     expect(page.get_by_role("heading", name="And you?")).to_be_visible()
     # The article itself stays in French, the page chrome switches.
     expect(page.locator("article")).to_have_attribute("lang", "fr")
-    page.get_by_role("button", name="Français").click()
+    page.get_by_role("link", name="Français").click()
     expect(page.get_by_role("heading", name="Et vous\u202f?")).to_be_visible()
+
+
+def test_a_member_switches_language_and_the_choice_is_kept(open_context, article):
+    member = make_member("Camille_R")
+    page = open_context(user=member).new_page()
+    page.goto(article.get_absolute_url())
+    page.get_by_role("button", name="English").click()
+    expect(page).to_have_url(re.compile(r"/en/articles/"))
+    expect(page.get_by_role("heading", name="And you?")).to_be_visible()
+    member.refresh_from_db()
+    assert member.language == "en"  # e-mails follow the member's choice
 
 
 def test_reading_works_without_javascript(page_without_js, article):

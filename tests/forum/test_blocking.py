@@ -183,7 +183,7 @@ def test_get_is_405(client_for, alice, bob):
 
 
 def test_a_reader_is_sent_to_sign_in_then_back_to_the_members_page(client, alice):
-    client.get(member_url("alice"))
+    client.open_a_form_page()  # the CSRF cookie of a visitor about to write
     response = client.post(block_url("alice"), {"state": "on"})
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=/members/alice/"

@@ -313,7 +313,7 @@ def test_one_cannot_withdraw_someone_elses_flag(client_for, answer, bob, charlie
 
 
 def test_anonymous_flag_goes_to_sign_in_and_back_to_the_answer(client, question, answer):
-    client.get(question.get_absolute_url())
+    client.open_a_form_page()  # the CSRF cookie of a visitor about to write
     response = client.post(flag_url(answer), {"reason": "spam"})
     assert response.status_code == 302
     assert unquote(response["Location"]) == f"/accounts/login/?next=/a/{answer.pk}/#a{answer.pk}"

@@ -242,22 +242,41 @@ def test_htmx_follow_of_an_answer_and_of_an_article(client_for, article, questio
 
 def test_anonymous_readers_see_the_button_and_are_sent_to_sign_in(client, question):
     page_url = en(page_of(question))
-    assert button_text(soup(client.get(page_url)), "question", question) == "Follow this question"
-    response = client.submit(page_url, form_of("question", question))
+    # A link, not a form: an anonymous page holds no token (readers share one copy of it).
+    link = soup(client.get(page_url)).select_one(f"{form_of('question', question)} a")
+    assert " ".join(link.text.split()) == "Follow this question"
+    assert unquote(link["href"]) == f"/en/accounts/login/?next={page_url}"
+    assert not Follow.objects.exists()
+
+
+def test_a_post_without_an_account_is_sent_to_sign_in(client, question):
+    """From a page kept open after the session ended, which still has the form."""
+    client.open_a_form_page()
+    response = client.post(
+        en(
+            reverse(
+                "forum:follow_question",
+                kwargs={"slug": question.article.slug, "question": question.slug},
+            )
+        ),
+        {"state": "on", "next": en(page_of(question))},
+    )
     assert response.status_code == 302
     # Back to the page after signing in: the POST itself cannot be repeated.
-    assert unquote(response["Location"]) == f"/en/accounts/login/?next={page_url}"
+    assert unquote(response["Location"]) == f"/en/accounts/login/?next={en(page_of(question))}"
     assert not Follow.objects.exists()
 
 
 def test_anonymous_htmx_follow_redirects_the_whole_page_to_sign_in(client, answer):
-    response = client.submit(page_of(answer), form_of("answer", answer), htmx=True)
+    client.open_a_form_page()
+    response = client.post(
+        reverse("forum:follow_answer", kwargs={"pk": answer.pk}),
+        {"state": "on", "next": page_of(answer)},
+        headers={"HX-Request": "true"},
+    )
     assert response.status_code == 200
     assert unquote(response["HX-Redirect"]) == f"/accounts/login/?next={page_of(answer)}"
     assert Follow.objects.count() == 1  # only alice's own
-
-
-# --- What does not exist, or cannot be followed ----------------------------------------------
 
 
 def test_get_is_405(client, article, question, answer):

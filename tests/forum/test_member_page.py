@@ -91,7 +91,7 @@ def test_a_name_with_a_nul_byte_is_404(client, db):
 
 
 def test_post_is_405(client, alice):
-    client.get(member_url("alice"))
+    client.open_a_form_page()  # the CSRF cookie of a visitor about to write
     response = client.post(member_url("alice"))
     assert response.status_code == 405
     assert response["Allow"] == "GET, HEAD"

@@ -136,7 +136,7 @@ def test_answers_of_unpublished_articles_are_404(client, alice, state):
 
 def test_post_is_405(client, question, alice):
     answer = make_answer(question, alice)
-    client.get(permalink(answer))
+    client.open_a_form_page()  # the CSRF cookie of a visitor about to write
     response = client.post(permalink(answer))
     assert response.status_code == 405
     assert response["Allow"] == "GET, HEAD"

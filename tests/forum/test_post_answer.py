@@ -156,7 +156,7 @@ def test_a_post_without_the_pages_token_is_refused(client_for, question, alice):
 
 
 def test_anonymous_post_goes_to_sign_in_and_back(client, question):
-    client.get(question.get_absolute_url())
+    client.open_a_form_page()  # the CSRF cookie of a visitor about to write
     response = client.post(post_url(question), {"body": "Anonyme."})
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=" + post_url(question)
@@ -164,7 +164,7 @@ def test_anonymous_post_goes_to_sign_in_and_back(client, question):
 
 
 def test_anonymous_htmx_post_redirects_the_whole_page_to_sign_in(client, question):
-    client.get(question.get_absolute_url())
+    client.open_a_form_page()  # the CSRF cookie of a visitor about to write
     response = client.post(post_url(question), {"body": "Anonyme."}, headers={"HX-Request": "true"})
     assert response["HX-Redirect"] == "/accounts/login/?next=" + post_url(question)
     assert not Answer.objects.exists()

@@ -33,7 +33,7 @@ def test_preview_shows_html_as_text(client_for, alice, page_url):
 
 
 def test_anonymous_readers_are_told_to_sign_in(client):
-    client.get("/")
+    client.open_a_form_page()  # the CSRF cookie of a visitor about to write
     response = client.post(reverse("forum:preview"), {"body": "x"}, headers={"HX-Request": "true"})
     assert response.status_code == 403
     assert "Connectez-vous pour répondre." in response.content.decode()

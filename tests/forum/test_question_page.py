@@ -559,7 +559,7 @@ def test_questions_of_unpublished_articles_are_404(client, state):
 
 
 def test_post_is_405(client, question):
-    client.get(question.get_absolute_url())
+    client.open_a_form_page()  # the CSRF cookie of a visitor about to write
     response = client.post(question.get_absolute_url())
     assert response.status_code == 405
     assert response["Allow"] == "GET, HEAD"
@@ -600,13 +600,17 @@ def test_an_anonymous_page_is_four_queries(client, question, alice, bob):
     _thread(question, [alice, bob], 50)
     with CaptureQueriesContext(connection) as queries:
         client.get(question.get_absolute_url())
-    assert len(queries) == 4  # question, roots, replies, their authors
+    # The page's version and how long its copy may live (forum.pagecache: the first
+    # reader makes the shared copy), question, roots, replies, their authors.
+    assert len(queries) == 6
 
 
 def test_an_empty_page_is_two_queries(client, question):
     with CaptureQueriesContext(connection) as queries:
         client.get(question.get_absolute_url())
-    assert len(queries) == 2  # the question with its article, its top-level answers
+    # The page's version and its copy's lifetime, the question with its article, its
+    # top-level answers.
+    assert len(queries) == 4
 
 
 def _pressed(response) -> dict[int, str]:

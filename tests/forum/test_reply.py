@@ -97,7 +97,7 @@ def test_htmx_reply_returns_the_reply_as_a_list(client_for, top, bob):
 
 
 def test_anonymous_readers_are_sent_to_sign_in_and_back(client, top):
-    client.get(top.question.get_absolute_url())
+    client.open_a_form_page()  # the CSRF cookie of a visitor about to write
     response = client.get(reply_url(top))
     assert response.status_code == 302
     assert response["Location"] == f"/accounts/login/?next=/a/{top.pk}/reply/"

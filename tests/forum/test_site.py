@@ -1,10 +1,11 @@
 """The site's plumbing: health check, robots.txt, sitemap.xml, security headers, error pages."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from tests.factories import make_article, make_question
-from tests.pages import text_of
+from tests.pages import soup, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def test_liveness_answers_without_the_database_or_the_cache(client, django_asser
 
 
 def test_health_check_by_post_is_405(client):
-    client.get("/")
+    client.open_a_form_page()  # the CSRF cookie of a visitor about to write
     assert client.post(reverse("healthz")).status_code == 405
 
 
@@ -51,6 +52,19 @@ def test_pages_go_out_compressed_to_browsers_that_accept_it(client):
     assert "Accept-Encoding" in response["Vary"]
     plain = client.get("/")
     assert not plain.has_header("Content-Encoding")
+
+
+def test_probes_are_answered_over_plain_http_whatever_the_host(settings):
+    """A load balancer probes each server by its address, over plain HTTP: the probes are
+    answered before the redirect to HTTPS and the host check that pages get."""
+    settings.SECURE_SSL_REDIRECT = True
+    settings.ALLOWED_HOSTS = ["agora.example"]
+    balancer = Client()
+    assert balancer.get("/", headers={"Host": "agora.example"}).status_code == 301
+    for probe in ("/healthz", "/livez"):
+        response = balancer.get(probe, headers={"Host": "10.0.0.7:8000"})
+        assert response.status_code == 200 and not response.cookies
+    assert balancer.get("/healthz", headers={"Host": "10.0.0.7"}).json()["database"] == "ok"
 
 
 @pytest.mark.parametrize("name", ["articles:home", "robots", "healthz"])
@@ -83,9 +97,14 @@ def test_sitemap_leaves_out_unpublished_articles(client):
 
 
 def test_pages_send_a_strict_content_security_policy(client):
-    policy = client.get(make_article().get_absolute_url())["Content-Security-Policy"]
-    assert "script-src 'self' 'nonce-" in policy
+    response = client.get(make_article().get_absolute_url())
+    policy = response["Content-Security-Policy"]
+    # Scripts from this site's files only: nothing inline, so no nonce (a per-response
+    # secret would keep anonymous readers from sharing one copy of the page).
+    assert "script-src 'self';" in policy
     assert "style-src 'self'" in policy and "unsafe-inline" not in policy
+    scripts = soup(response).select("script")
+    assert scripts and all(script.get("src") and not script.string for script in scripts)
 
 
 @pytest.mark.parametrize(("prefix", "title"), [("", "Page introuvable"), ("/en", "Page not found")])

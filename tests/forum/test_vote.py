@@ -176,7 +176,7 @@ def test_a_vote_costs_four_statements_on_postgresql(
 
 
 def test_anonymous_vote_goes_to_sign_in_and_back_to_the_answer(client, question, answer):
-    client.get(question.get_absolute_url())
+    client.open_a_form_page()  # the CSRF cookie of a visitor about to write
     response = client.post(vote_url(answer), {"value": "1"})
     assert response.status_code == 302
     back = f"/a/{answer.pk}/#a{answer.pk}"
@@ -184,10 +184,25 @@ def test_anonymous_vote_goes_to_sign_in_and_back_to_the_answer(client, question,
     assert not Vote.objects.exists()
 
 
-def test_anonymous_htmx_vote_redirects_the_whole_page_to_sign_in(client, question, answer):
-    response = client.submit(
-        question.get_absolute_url(), vote_form(answer), {"value": "1"}, htmx=True
-    )
+def test_an_anonymous_readers_vote_buttons_open_the_sign_in_page_and_lead_back(
+    client, question, answer
+):
+    """An anonymous page holds no token (anonymous readers share one copy of it): its vote
+    buttons submit a plain GET to the sign-in page, which leads back to the answer."""
+    form = soup(client.get(question.get_absolute_url())).select_one(vote_form(answer))
+    assert form["method"] == "get" and form["action"] == "/accounts/login/"
+    assert len(form.select("button[type=submit]")) == 2
+    sign_in = client.get(form["action"], {"next": form.select_one("input[name=next]")["value"]})
+    assert sign_in.status_code == 200
+    assert f'value="/a/{answer.pk}/"' in sign_in.content.decode()  # where it returns
+    assert not Vote.objects.exists()
+
+
+def test_an_anonymous_htmx_vote_redirects_the_whole_page_to_sign_in(client, question, answer):
+    """A reader whose session ended keeps a page with the old forms: a vote from it sends
+    the whole page to sign in."""
+    client.open_a_form_page()
+    response = client.post(vote_url(answer), {"value": "1"}, headers={"HX-Request": "true"})
     assert response.status_code == 200
     back = f"/a/{answer.pk}/#a{answer.pk}"
     assert unquote(response["HX-Redirect"]) == f"/accounts/login/?next={back}"

@@ -148,7 +148,7 @@ def test_a_member_is_refused(client_for, alice, bob):
 
 def test_an_anonymous_visitor_is_sent_to_sign_in(client, alice):
     answer = make_answer(make_question(), alice, status="pending")
-    client.get("/")
+    client.open_a_form_page()  # the CSRF cookie of a visitor about to write
 
     response = client.post(
         BULK, {"verb": "approve", "answers": [answer.pk], f"version_{answer.pk}": 1}

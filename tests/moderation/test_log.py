@@ -220,5 +220,5 @@ def test_every_page_links_to_the_log_in_its_footer(client, db):
 
 
 def test_post_is_405(client, db):
-    client.get(LOG)
+    client.open_a_form_page()  # the CSRF cookie of a visitor about to write
     assert client.post(LOG).status_code == 405

@@ -109,7 +109,7 @@ def test_a_member_is_refused(client_for, alice):
 
 def test_an_anonymous_visitor_is_sent_to_sign_in(client, db):
     question = make_question()
-    client.get("/")
+    client.open_a_form_page()  # the CSRF cookie of a visitor about to write
 
     response = client.post(state_url(question), {"verb": "lock", "reason": "x"})
 

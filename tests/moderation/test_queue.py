@@ -252,7 +252,7 @@ def test_keyboard_shortcuts_switched_off_are_not_in_the_page(moderator_client, m
 def test_the_desk_loads_its_own_script_and_stylesheet(moderator_client):
     page = soup(moderator_client.get(QUEUE))
 
-    assert page.select_one("script[type=module][src$='js/moderation.js'][nonce]") is not None
+    assert page.select_one("script[type=module][src$='js/moderation.js']") is not None
     assert page.select_one("link[rel=stylesheet][href$='css/moderation.css']") is not None
 
 

@@ -311,7 +311,7 @@ def test_a_month_not_begun_has_no_report(client, db):
 
 
 def test_the_report_is_read_not_written(client, db):
-    client.get(REPORT)  # a CSRF cookie, so that the method is what is refused
+    client.open_a_form_page()  # a CSRF cookie, so that the method is what is refused
     assert client.post(REPORT).status_code == 405
     assert client.post(CSV).status_code == 405
 

@@ -287,7 +287,7 @@ def test_get_is_405(client_for, removal, bob):
 
 
 def test_an_anonymous_visitor_is_sent_to_sign_in(client, removal):
-    client.get(HOME)
+    client.open_a_form_page()  # the CSRF cookie of a visitor about to write
     response = client.post(read_url(removal), {"next": "/en/"})
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/?next=/en/")
@@ -296,7 +296,7 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(client, removal):
 
 
 def test_an_anonymous_htmx_request_is_sent_to_sign_in(client, removal):
-    client.get(HOME)
+    client.open_a_form_page()  # the CSRF cookie of a visitor about to write
     response = client.post(read_url(removal), {"next": "/en/"}, headers={"HX-Request": "true"})
     assert response["HX-Redirect"] == "/accounts/login/?next=%2Fen%2F"
 

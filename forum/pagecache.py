@@ -1,0 +1,269 @@
+"""Article and question pages for anonymous readers, served from the shared cache.
+
+A popular article brings thousands of readers at once, nearly all without an account,
+and each of them is shown the same page. The first one's page is kept in the shared
+cache (Redis in production, so every app server shares it) and served to the next, by
+SharedPagesMiddleware, before the rest of the stack; views say which pages are shared
+with @shared_for_anonymous.
+
+Never stale: the copy is keyed by the article's page version (forum.models.PageVersion),
+a token the database itself replaces, in the transaction of the change, whenever
+anything those pages show changes (migration 0014). The request asks for the token (one
+indexed query) before anything else, so a change committed before the request began is
+always seen. Besides, the key holds the release (templates, code, translations, settings)
+and a copy lives ANONYMOUS_PAGE_SECONDS at most, and never past the moment the article's
+discussion closes.
+
+Never leaked: only a request that carries no session and no pending message is served or
+stored, so whoever is signed in (or was just told something) always gets a page of their
+own, and a page stored was made for nobody in particular. An anonymous reader's page
+holds no CSRF token (it has no form that posts: the language switch and the follow button
+are links for them) and no CSP nonce (the site's scripts are files from 'self', none
+inline); a page that asked for a token anyway, or sets a cookie, is not stored.
+
+Readers who have a copy revalidate it with ``If-None-Match`` and get a 304.
+"""
+
+import gzip
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError, connections, router
+from django.http import HttpResponse, HttpResponseNotModified
+from django.urls import Resolver404, resolve
+from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from psycopg_pool import PoolTimeout
+
+from articles.models import Article
+
+from .models import PageVersion
+from .replicas import reads_on_replica
+
+# Cookies that mean the page is someone's: a session (signed in, or in the middle of
+# signing up), or messages waiting to be shown.
+PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
+SHARED_PARAMETERS = {"page", "sort"}
+_GZIP = re.compile(r"\bgzip\b")  # as django.middleware.gzip reads Accept-Encoding
+# Headers of the page as made that a copy does not keep: the copy has its own length,
+# and these are set for each response (_label) or by the middleware around this one.
+UNSTORED_HEADERS = {"content-length", "etag", "x-cache", "cache-control", "vary", "set-cookie"}
+
+
+@dataclass(frozen=True)
+class Shared:
+    """How a view's page is shared (forum.pagecache): the cookies that change it."""
+
+    cookies: tuple[str, ...] = ()
+
+
+def shared_for_anonymous(view=None, *, cookies=()):
+    """Mark ``view`` (an article's page or one of its questions, with the article's
+    ``slug`` among its URL's arguments) as served from the shared copy to anonymous
+    readers, by SharedPagesMiddleware. ``cookies``: those that change the page (a
+    remembered sort); others do not."""
+    if view is None:
+        return lambda view: shared_for_anonymous(view, cookies=cookies)
+    view.shared_for_anonymous = Shared(tuple(cookies))
+    return view
+
+
+class SharedPagesMiddleware:
+    """Anonymous readers' copies, served before the session, language, CSRF, messages
+    and account middleware run: a reader of a shared page needs none of them, and they
+    cost as much as the rest of serving the copy. (After the security, CSP and GZip
+    middleware, which every response goes through. On a miss the page is made by the
+    whole stack, and kept with the headers it added: its language, its framing rule.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        found = _shared_view(request) if _is_anonymous_reader(request) else None
+        if found is None:
+            return self.get_response(request)
+        with reads_on_replica():
+            return self._serve(request, *found)
+
+    def _serve(self, request, shared, match, language):
+        try:
+            token = _version_of(match.kwargs["slug"])
+        except (DatabaseError, PoolTimeout):  # the stack's 503 says it (forum.middleware)
+            return self.get_response(request)
+        if token is None:  # no such article (the view says 404), or no token yet
+            return self.get_response(request)
+        key = _page_key(request, token, language, shared.cookies)
+        etag = f'W/"{key}"'
+        if (stored := cache.get(key)) is not None:
+            response = (
+                HttpResponseNotModified()
+                if etag in request.headers.get("If-None-Match", "")
+                else _from_stored(stored, gzip_accepted=_accepts_gzip(request))
+            )
+            return _label(response, etag=etag, cache_state="hit")
+        response = self.get_response(request)
+        if not _is_for_anyone(response):
+            return response
+        if (seconds := _lifetime(match.kwargs["slug"])) > 0:
+            cache.set(key, _to_stored(response), seconds)
+        return _label(response, etag=etag, cache_state="miss")
+
+
+def _shared_view(request):
+    """(how the page is shared, the URL's match, its language) if the address is that of
+    a shared page, else None. The language comes from the address, as the locale
+    middleware (not run yet) will find it, and the address is read in that language."""
+    language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return None
+    shared = getattr(match.func, "shared_for_anonymous", None)
+    return (shared, match, language) if shared and "slug" in match.kwargs else None
+
+
+def _version_of(slug: str) -> str | None:
+    """The article's page version: the one query of a reader served from the copy, in
+    SQL (the ORM would take longer to build it than the database to answer it)."""
+    database = router.db_for_read(PageVersion)
+    with connections[database].cursor() as cursor:
+        cursor.execute(_VERSION_SQL, [slug])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+_VERSION_SQL = (
+    "SELECT v.token FROM forum_pageversion v"
+    " JOIN articles_article a ON a.id = v.article_id WHERE a.slug = %s"
+)
+
+
+def _is_anonymous_reader(request) -> bool:
+    # Under DEBUG templates change while the server runs, which no key would notice.
+    return (
+        request.method == "GET"
+        and settings.ANONYMOUS_PAGE_SECONDS > 0
+        and not settings.DEBUG
+        and not any(name in request.COOKIES for name in PERSONAL_COOKIES)
+        # Other parameters change nothing on these pages: kept apart, any number of
+        # made-up addresses could fill the cache.
+        and set(request.GET) <= SHARED_PARAMETERS
+    )
+
+
+def _is_for_anyone(response) -> bool:
+    """Whether a page made for an anonymous reader may be served to others: one that
+    holds a CSRF token (the CSRF middleware then sets its cookie), sets any other cookie,
+    or began a session (its cookie too) belongs to its reader."""
+    return response.status_code == 200 and not response.streaming and not response.cookies
+
+
+def _page_key(request, token: str, language: str, cookies) -> str:
+    facts = (
+        release(),
+        token,
+        language,
+        request.get_full_path(),
+        bool(request.headers.get("HX-Request")),
+        [request.COOKIES.get(name, "")[:50] for name in cookies],
+    )
+    return "page:" + hashlib.blake2b(repr(facts).encode(), digest_size=16).hexdigest()
+
+
+def _lifetime(slug: str) -> int:
+    """Seconds a copy may live: until the discussion closes (the page then changes
+    without any write), and ANONYMOUS_PAGE_SECONDS at most."""
+    seconds = settings.ANONYMOUS_PAGE_SECONDS
+    closes_at = Article.objects.filter(slug=slug).values_list("closes_at", flat=True).first()
+    if closes_at is not None and closes_at > timezone.now():
+        seconds = min(seconds, int((closes_at - timezone.now()).total_seconds()))
+    return seconds
+
+
+def _to_stored(response) -> tuple:
+    """The page, compressed, with the headers the stack gave it: compressing 150 kB costs
+    more than all the rest of serving the copy, so it is done once, not for every reader,
+    and Redis sends a sixth of the bytes. (No random padding as the GZip middleware adds
+    against BREACH: a page made for nobody holds no secret.)"""
+    headers = {
+        name: value for name, value in response.items() if name.lower() not in UNSTORED_HEADERS
+    }
+    vary = [v.strip() for v in response.get("Vary", "").split(",") if v.strip()]
+    return (gzip.compress(response.content, mtime=0), headers, vary)
+
+
+def _from_stored(stored: tuple, *, gzip_accepted: bool) -> HttpResponse:
+    compressed, headers, vary = stored
+    if gzip_accepted:
+        # Content-Encoding set: the GZip middleware leaves it as it is.
+        response = HttpResponse(compressed, headers=headers | {"Content-Encoding": "gzip"})
+    else:  # rare: every browser accepts gzip
+        response = HttpResponse(gzip.decompress(compressed), headers=headers)
+    response["Content-Length"] = str(len(response.content))
+    patch_vary_headers(response, vary)
+    return response
+
+
+def _accepts_gzip(request) -> bool:
+    return _GZIP.search(request.headers.get("Accept-Encoding", "")) is not None
+
+
+def _label(response, *, etag: str, cache_state: str):
+    """The headers every shared page carries, whether served from the copy or made now."""
+    response["ETag"] = etag
+    response["X-Cache"] = cache_state
+    # Revalidated on each visit (a 304 costs one query); the page differs with the
+    # cookies (a member's own page, the remembered sort) and with htmx asking for a part.
+    patch_cache_control(response, no_cache=True)
+    # Accept-Encoding on a 304 and an uncompressed page too: a 304 says what its 200 says.
+    patch_vary_headers(response, ("Accept-Encoding", "Cookie", "HX-Request"))
+    return response
+
+
+_release = ""
+
+
+def release() -> str:
+    """What this deployment serves: a digest of its templates, code, translations and
+    settings, so that a copy made by another release (a new template, a changed
+    setting) is never served. Computed once per process; RELEASE overrides it."""
+    global _release
+    if not _release:
+        _release = os.environ.get("RELEASE") or _digest_of_release()
+    return _release
+
+
+def _digest_of_release() -> str:
+    # The files' contents, not their dates: every server of one release, checked out on
+    # its own machine, must come to the same digest to share the copies.
+    digest = hashlib.blake2b(digest_size=8)
+    root = Path(settings.BASE_DIR)
+    for folder in ("templates", "locale", "forum", "articles"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in {".html", ".txt", ".mo", ".py"}:
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    # Only plain values: others (functions, lazy texts) print their address in memory,
+    # which differs between the processes that must share the copies.
+    for name in sorted(dir(settings)):
+        if not name.isupper() or name == "SECRET_KEY":
+            continue
+        if _is_plain(value := getattr(settings, name)):
+            digest.update(f"{name}={value!r}".encode())
+    return digest.hexdigest()
+
+
+def _is_plain(value) -> bool:
+    if isinstance(value, (str, int, float, bool, type(None), Path)):
+        return True
+    if isinstance(value, (list, tuple)):  # not sets: their order differs between processes
+        return all(_is_plain(item) for item in value)
+    if isinstance(value, dict):
+        return all(_is_plain(k) and _is_plain(v) for k, v in value.items())
+    return False
