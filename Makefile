@@ -97,7 +97,7 @@ screenshots: venv
 	$(BIN)/python docs/readme_screenshots.py
 
 bench: venv
-	$(BIN)/python -m bench $(BENCH_ARGS)
+	@$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Its own PostgreSQL cluster and Redis on free ports (never the machine's); about 2 minutes.
 reliability: venv
