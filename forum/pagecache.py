@@ -11,8 +11,8 @@ a token the database itself replaces, in the transaction of the change, whenever
 anything those pages show changes (migration 0014). The request asks for the token (one
 indexed query) before anything else, so a change committed before the request began is
 always seen. Besides, the key holds the release (templates, code, translations, settings)
-and a copy lives ANONYMOUS_PAGE_SECONDS at most, and never past the moment the article's
-discussion closes.
+and a copy lives ANONYMOUS_PAGE_SECONDS at most, and never past a moment when the page
+changes by itself (the discussion closes, a young answer's score shows).
 
 Never leaked: only a request that carries no session and no pending message is served or
 stored, so whoever is signed in (or was just told something) always gets a page of their
@@ -34,6 +34,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connections, router
+from django.db.models import Min, Q
 from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
@@ -177,12 +178,28 @@ def _page_key(request, token: str, language: str, cookies) -> str:
 
 
 def _lifetime(slug: str) -> int:
-    """Seconds a copy may live: until the discussion closes (the page then changes
-    without any write), and ANONYMOUS_PAGE_SECONDS at most."""
+    """Seconds a copy may live: ANONYMOUS_PAGE_SECONDS at most, and never past a moment
+    when the pages change without any write: the discussion closes, or a young answer's
+    score shows (forum.rules.score_visible; the article page's most appreciated answer
+    is chosen among those whose score shows). One query, made by the first reader only."""
+    now = timezone.now()
+    hidden_since = now - settings.SCORE_HIDDEN_FOR
+    closes_at, youngest = (
+        Article.objects.filter(slug=slug)
+        .annotate(
+            youngest=Min(
+                "questions__answers__created_at",
+                filter=Q(questions__answers__created_at__gt=hidden_since),
+            )
+        )
+        .values_list("closes_at", "youngest")
+        .first()
+    ) or (None, None)
+    shows = youngest and youngest + settings.SCORE_HIDDEN_FOR
+    changes = [moment for moment in (closes_at, shows) if moment and moment > now]
     seconds = settings.ANONYMOUS_PAGE_SECONDS
-    closes_at = Article.objects.filter(slug=slug).values_list("closes_at", flat=True).first()
-    if closes_at is not None and closes_at > timezone.now():
-        seconds = min(seconds, int((closes_at - timezone.now()).total_seconds()))
+    if changes:
+        seconds = min(seconds, int((min(changes) - now).total_seconds()))
     return seconds
 
 

@@ -257,6 +257,17 @@ def test_the_copy_ends_when_the_discussion_closes(client, page):
     assert "Cette discussion est close" in text_of(response)
 
 
+def test_the_copy_ends_when_a_young_answers_score_shows(client, page, settings):
+    settings.SCORE_HIDDEN_FOR = timedelta(seconds=2)
+    young = make_answer(page["question"], make_member("Yanis"), body="Toute jeune.")
+    score = f"#a{young.pk} .vote__score"
+    assert soup(warm(client, page["url"])).select_one(f"{score} .vote__hidden") is not None
+    time.sleep(2.1)
+    response = client.get(page["url"])
+    assert response["X-Cache"] == "miss"
+    assert soup(response).select_one(f"{score} .vote__hidden") is None
+
+
 def test_every_source_table_changes_the_token(page):
     """The triggers themselves: one write to each table the pages show, one new token."""
 
