@@ -24,10 +24,10 @@ inline); a page that asked for a token anyway, or sets a cookie, is not stored.
 Readers who have a copy revalidate it with ``If-None-Match`` and get a 304.
 """
 
+import functools
 import gzip
 import hashlib
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from django.core.cache import cache
 from django.db import DatabaseError, connections, router
 from django.db.models import Min, Q
 from django.http import HttpResponse, HttpResponseNotModified
+from django.middleware.gzip import re_accepts_gzip
 from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -50,7 +51,6 @@ from .replicas import reads_on_replica
 # signing up), or messages waiting to be shown.
 PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
 SHARED_PARAMETERS = {"page", "sort"}
-_GZIP = re.compile(r"\bgzip\b")  # as django.middleware.gzip reads Accept-Encoding
 # Headers of the page as made that a copy does not keep: the copy has its own length,
 # and these are set for each response (_label) or by the middleware around this one.
 UNSTORED_HEADERS = {"content-length", "etag", "x-cache", "cache-control", "vary", "set-cookie"}
@@ -228,7 +228,7 @@ def _from_stored(stored: tuple, *, gzip_accepted: bool) -> HttpResponse:
 
 
 def _accepts_gzip(request) -> bool:
-    return _GZIP.search(request.headers.get("Accept-Encoding", "")) is not None
+    return re_accepts_gzip.search(request.headers.get("Accept-Encoding", "")) is not None
 
 
 def _label(response, *, etag: str, cache_state: str):
@@ -243,17 +243,12 @@ def _label(response, *, etag: str, cache_state: str):
     return response
 
 
-_release = ""
-
-
+@functools.cache
 def release() -> str:
     """What this deployment serves: a digest of its templates, code, translations and
     settings, so that a copy made by another release (a new template, a changed
     setting) is never served. Computed once per process; RELEASE overrides it."""
-    global _release
-    if not _release:
-        _release = os.environ.get("RELEASE") or _digest_of_release()
-    return _release
+    return os.environ.get("RELEASE") or _digest_of_release()
 
 
 def _digest_of_release() -> str:

@@ -45,12 +45,19 @@ def _node_key(node: Node, shared: tuple) -> str:
 
 
 def render_nodes(
-    nodes: list[Node], *, answer_url_prefix: str, member_url_prefix: str, csrf_token: str
+    nodes: list[Node],
+    *,
+    answer_url_prefix: str,
+    member_url_prefix: str,
+    csrf_token: str,
+    anonymous: bool,
 ) -> SafeString:
-    """The list items of a thread, from the cache where possible."""
+    """The list items of a thread, from the cache where possible. ``anonymous``: nobody is
+    signed in, and the vote buttons lead to signing in, with no form to post (an anonymous
+    page holds no CSRF token: forum.pagecache shares it between readers)."""
     if not nodes:
         return mark_safe("")
-    shared = (get_language(), answer_url_prefix, member_url_prefix)
+    shared = (get_language(), answer_url_prefix, member_url_prefix, anonymous)
     keys = [_node_key(node, shared) for node in nodes]
     found = cache.get_many(keys)
     missing = {}
@@ -65,6 +72,7 @@ def render_nodes(
                 "answer_url_prefix": answer_url_prefix,
                 "member_url_prefix": member_url_prefix,
                 "csrf_placeholder": CSRF_PLACEHOLDER,
+                "anonymous": anonymous,
             }
         )
     if missing:

@@ -361,9 +361,6 @@ class ViewerFacts:
     my_vote: int = 0
     score_hidden: bool = False
     author_blocked: bool = False  # the viewer blocked its author: the page folds it away
-    # Nobody signed in: the vote buttons lead to signing in, with no form to post (an
-    # anonymous page holds no CSRF token: forum.pagecache shares it between readers).
-    anonymous: bool = False
 
 
 # Past this many answers on a page, the viewer's facts are read by question: a list of ids
@@ -426,6 +423,5 @@ def hydrate(user, question: Question, answers) -> dict[int, ViewerFacts]:
             my_vote=my_votes.get(answer.pk, 0),
             score_hidden=not score_visible(user, answer),
             author_blocked=answer.author_id in blocked,
-            anonymous=not user.is_authenticated,
         )
     return facts

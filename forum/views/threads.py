@@ -47,6 +47,7 @@ def thread_context(request, question, nodes, *, focus_id=None, **extra):
         member_url_prefix=member_url_prefix(),
         # An anonymous reader's answers hold no form, and their page no token (forum.pagecache).
         csrf_token=get_token(request) if request.user.is_authenticated else "",
+        anonymous=not request.user.is_authenticated,
     )
     return {
         "article": question.article,

@@ -343,6 +343,15 @@ def test_a_member_never_gets_the_anonymous_copy(client, client_for, page):
     assert "data-hx-headers" in response.content.decode()  # their token, for their votes
 
 
+def test_answers_rendered_for_a_reader_are_not_reused_for_a_member(client, client_for, page):
+    """Each answer's markup is cached too (forum.rendering): a reader's vote buttons lead to
+    signing in, a member's vote."""
+    vote = f"#a{page['answer'].pk} form.vote"
+    assert soup(client.get(page["url"])).select_one(vote)["method"] == "get"
+    member = client_for(make_member("alice"))
+    assert soup(member.get(page["url"])).select_one(vote)["method"] == "post"
+
+
 def test_a_reader_with_a_message_waiting_gets_a_page_of_their_own(client, page):
     warm(client, page["url"])
     client.cookies["messages"] = "anything"
