@@ -1,4 +1,5 @@
-"""Article and question pages for anonymous readers, served from the shared cache.
+"""Article and question pages for anonymous readers, served from the shared cache;
+the answers of a thread page for members.
 
 A popular article brings thousands of readers at once, nearly all without an account,
 and each of them is shown the same page. The first one's page is kept in the shared
@@ -22,6 +23,9 @@ are links for them) and no CSP nonce (the site's scripts are files from 'self', 
 inline); a page that asked for a token anyway, or sets a cookie, is not stored.
 
 Readers who have a copy revalidate it with ``If-None-Match`` and get a 304.
+
+Members get pages of their own, but the answers on them are what everyone sees: the
+thread's page is shared too, under the same version (load_shared_thread_page).
 """
 
 import functools
@@ -32,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import DatabaseError, connections, router
 from django.db.models import Min, Q
@@ -44,8 +49,9 @@ from psycopg_pool import PoolTimeout
 
 from articles.models import Article
 
-from .models import PageVersion
+from .models import Answer, PageVersion
 from .replicas import reads_on_replica
+from .threads import load_thread_page, mark_new
 
 # Cookies that mean the page is someone's: a session (signed in, or in the middle of
 # signing up), or messages waiting to be shown.
@@ -241,6 +247,67 @@ def _label(response, *, etag: str, cache_state: str):
     # Accept-Encoding on a 304 and an uncompressed page too: a 304 says what its 200 says.
     patch_vary_headers(response, ("Accept-Encoding", "Cookie", "HX-Request"))
     return response
+
+
+# --- Members: the thread, shared ------------------------------------------------
+# A member's page is their own (their votes, their forms), but the answers on it, in
+# their order, are what every reader sees: loading them (three queries and some
+# sixty model instances) was a quarter of a member's page. They are kept once for
+# everyone, under the same page version as the anonymous copies, so never stale.
+
+THREAD_SECONDS = 60 * 60  # a changed discussion gets a new key: old ones just age out
+
+
+def load_shared_thread_page(question, *, viewer, sort, number, per_page, seen_at=None):
+    """The page of answers load_thread_page gives ``viewer``, from the shared copy when
+    they see what everyone sees (no answer of theirs awaits review in the question: only
+    its author sees such an answer); what is new to them since ``seen_at`` is marked on
+    the copy. One query (the version) when the copy is there."""
+    # Anonymous readers share the whole page already (SharedPagesMiddleware read the
+    # version just before): a second read would be all this could save them.
+    token, sees_own_pending = (
+        _thread_version(question, viewer) if viewer.is_authenticated else (None, False)
+    )
+    if token is None or sees_own_pending:
+        return load_thread_page(
+            question, viewer=viewer, sort=sort, number=number, per_page=per_page,
+            seen_at=seen_at,
+        )  # fmt: skip
+    key = _thread_key(token, question.pk, sort, number, per_page)
+    page = cache.get(key)
+    if page is None:
+        page = load_thread_page(
+            question, viewer=AnonymousUser(), sort=sort, number=number, per_page=per_page
+        )
+        cache.set(key, page, THREAD_SECONDS)
+    mark_new(page, seen_at=seen_at, viewer_id=viewer.pk)
+    return page
+
+
+def _thread_version(question, viewer) -> tuple[str | None, bool]:
+    """The article's page version, and whether ``viewer`` has an answer awaiting review
+    in ``question`` (forum.rules.visible_answers shows it to them alone)."""
+    with connections[router.db_for_read(PageVersion)].cursor() as cursor:
+        cursor.execute(
+            _THREAD_VERSION_SQL,
+            [question.pk, viewer.pk, Answer.Status.PENDING, question.article_id],
+        )
+        row = cursor.fetchone()
+    return (row[0], bool(row[1])) if row else (None, False)
+
+
+_THREAD_VERSION_SQL = """
+SELECT v.token, EXISTS (
+    SELECT 1 FROM forum_answer a
+    WHERE a.question_id = %s AND a.author_id = %s AND a.status = %s
+)
+FROM forum_pageversion v WHERE v.article_id = %s
+"""
+
+
+def _thread_key(token: str, question_id: int, sort: str, number: int, per_page: int) -> str:
+    facts = (release(), token, question_id, sort, number, per_page)
+    return "thread:" + hashlib.blake2b(repr(facts).encode(), digest_size=16).hexdigest()
 
 
 @functools.cache

@@ -122,6 +122,12 @@ def _place(node: Node) -> tuple[bool, bool]:
     return (not node.answer.pinned, node.answer.is_tombstone)
 
 
+def is_new_to(answer: Answer, *, seen_at: datetime | None, viewer_id: int | None) -> bool:
+    """Whether the viewer, who last read the question at ``seen_at``, has not seen this
+    answer yet (their own answers are never new to them)."""
+    return seen_at is not None and answer.created_at > seen_at and answer.author_id != viewer_id
+
+
 def build_forest(
     roots,
     replies,
@@ -146,11 +152,7 @@ def build_forest(
             depth=0,
             author_name=author.name,
             author_slug=author.slug,
-            is_new=(
-                seen_at is not None
-                and answer.created_at > seen_at
-                and answer.author_id != viewer_id
-            ),
+            is_new=is_new_to(answer, seen_at=seen_at, viewer_id=viewer_id),
         )
     for answer in replies:
         parent = nodes.get(answer.parent_id)
@@ -204,6 +206,13 @@ class ThreadPage:
     has_next: bool
     sort: str
     new_count: int
+
+
+def mark_new(page: ThreadPage, *, seen_at: datetime | None, viewer_id: int | None):
+    """Mark what is new to this viewer on a page loaded for someone else (forum.pagecache)."""
+    for node in page.nodes:
+        node.is_new = is_new_to(node.answer, seen_at=seen_at, viewer_id=viewer_id)
+    page.new_count = sum(node.is_new for node in page.nodes)
 
 
 def load_thread_page(

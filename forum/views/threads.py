@@ -5,17 +5,16 @@ from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from .. import notifications
 from ..forms import AnswerForm
 from ..models import Block, QuestionVisit
-from ..pagecache import shared_for_anonymous
+from ..pagecache import load_shared_thread_page, shared_for_anonymous
 from ..rendering import render_nodes
 from ..rules import answering_refusal, has_verified_email, hydrate, replying_refusal
-from ..threads import DEFAULT_SORT, SORTS, load_answer_context, load_thread_page, sort_choices
+from ..threads import DEFAULT_SORT, SORTS, load_answer_context, sort_choices
 from .access import access_answer, access_question
 from .following import answer_follow, question_follow
 
@@ -104,20 +103,10 @@ def _page_number(request) -> int:
 
 
 def _last_visit(request, question):
-    """When this member last read the question; records this visit.
-
-    An upsert, so two first visits at once (two tabs) both succeed."""
+    """When this member last read the question; records this visit."""
     if not request.user.is_authenticated:
         return None
-    visits = QuestionVisit.objects.filter(user=request.user, question=question)
-    seen_at = visits.values_list("seen_at", flat=True).first()
-    QuestionVisit.objects.bulk_create(
-        [QuestionVisit(user=request.user, question=question, seen_at=timezone.now())],
-        update_conflicts=True,
-        unique_fields=["user", "question"],
-        update_fields=["seen_at"],
-    )
-    return seen_at
+    return QuestionVisit.record(request.user, question)
 
 
 @require_safe
@@ -127,7 +116,7 @@ def question_page(request, slug, question):
     sort, remember = _chosen_sort(request)
     number = _page_number(request)
     loading_more = request.htmx and number > 1
-    thread = load_thread_page(
+    thread = load_shared_thread_page(
         question,
         viewer=request.user,
         sort=sort,

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from forum.accounts import anonymise_member
 from forum.answers import do_delete_answer, do_edit_answer
-from forum.models import PageVersion, SlowMode
+from forum.models import Block, PageVersion, QuestionVisit, SlowMode
 from forum.moderation.actions import do_decide, do_set_question_state
 from forum.replicas import ReplicaRouter
 from forum.voting import do_set_vote
@@ -350,6 +350,74 @@ def test_answers_rendered_for_a_reader_are_not_reused_for_a_member(client, clien
     assert soup(client.get(page["url"])).select_one(vote)["method"] == "get"
     member = client_for(make_member("alice"))
     assert soup(member.get(page["url"])).select_one(vote)["method"] == "post"
+
+
+# --- Members share the thread, never each other's facts -----------------------------
+
+
+def answers_shown(response) -> list[str]:
+    return [
+        " ".join(body.get_text().split()) for body in soup(response).select("li.node .answer__body")
+    ]
+
+
+def test_a_member_sees_each_change_on_their_next_page(client_for, page):
+    """The answers of a member's page come from a copy shared by members
+    (forum.pagecache.load_shared_thread_page), under the same version."""
+    question, author = page["question"], page["author"]
+    bob = client_for(make_member("bob"))
+    assert answers_shown(bob.get(page["url"])) == ["Première réponse."]
+    second = make_answer(question, author, body="Deuxième réponse.", created_at=long_ago(hours=1))
+    # Without votes, the default order ("best") puts the newest first.
+    assert answers_shown(bob.get(page["url"])) == ["Deuxième réponse.", "Première réponse."]
+    for voter in (make_member("v1"), make_member("v2")):
+        do_set_vote(voter=voter, answer=page["answer"], value=1)
+    assert answers_shown(bob.get(page["url"])) == ["Première réponse.", "Deuxième réponse."]
+    do_edit_answer(editor=author, answer=page["answer"], body="Première, corrigée.")
+    assert answers_shown(bob.get(page["url"]))[0] == "Première, corrigée."
+    second.refresh_from_db()
+    do_decide(
+        moderator=make_member("modo"), answer=second, verb="remove", seen_version=second.version,
+        rule="civility", reason="Insulte.",
+    )  # fmt: skip
+    assert "Deuxième réponse." not in answers_shown(bob.get(page["url"]))
+
+
+def test_an_answer_awaiting_review_shows_to_its_author_alone(client_for, page):
+    bob, carol = make_member("bob"), make_member("carol")
+    carol_browser = client_for(carol)
+    carol_browser.get(page["url"])  # the members' copy, made before bob's answer
+    make_answer(page["question"], bob, body="En attente de relecture.", status="pending")
+    pending = "En attente de relecture."
+    assert pending in " ".join(answers_shown(client_for(bob).get(page["url"])))
+    assert pending not in " ".join(answers_shown(carol_browser.get(page["url"])))
+    assert pending not in " ".join(answers_shown(client_for(make_member("dan")).get(page["url"])))
+
+
+def test_what_is_new_is_each_members_own(client_for, page):
+    alice, bob, carol = make_member("alice"), make_member("bob"), make_member("carol")
+    QuestionVisit.objects.create(user=alice, question=page["question"], seen_at=long_ago(hours=1))
+    make_answer(page["question"], bob, body="Arrivée depuis.")
+    # Carol's first visit makes the copy: nothing is new to someone who never came.
+    first = client_for(carol).get(page["url"])
+    assert not soup(first).select(".badge--new") and "since your last visit" not in text_of(first)
+    alices = client_for(alice).get(page["url"])
+    new = [badge.find_parent("li", class_="node") for badge in soup(alices).select(".badge--new")]
+    assert [node.select_one(".answer__body").get_text(strip=True) for node in new] == [
+        "Arrivée depuis."
+    ]
+    assert not soup(client_for(bob).get(page["url"])).select(".badge--new")  # his own answer
+    # Seen now: not new to alice any more.
+    assert not soup(client_for(alice).get(page["url"])).select(".badge--new")
+
+
+def test_a_blocked_members_answers_fold_for_the_blocker_alone(client_for, page):
+    bob, carol = make_member("bob"), make_member("carol")
+    Block.objects.create(blocker=bob, blocked=page["author"])
+    client_for(carol).get(page["url"])  # the copy
+    folded = f"#a{page['answer'].pk} .answer__hidden"
+    assert soup(client_for(bob).get(page["url"])).select_one(folded) is not None
+    assert soup(client_for(carol).get(page["url"])).select_one(folded) is None
 
 
 def test_a_reader_with_a_message_waiting_gets_a_page_of_their_own(client, page):
