@@ -113,6 +113,8 @@ class User(AbstractUser):
 
 
 PATH_DIGITS = 10  # ids below ten billion
+# Ids are 64-bit: a larger number in a URL names nothing (and overflows SQLite's driver).
+MAX_ID = 2**63 - 1
 
 
 def tree_path(parent_path: str, pk: int) -> str:

@@ -49,7 +49,7 @@ from psycopg_pool import PoolTimeout
 
 from articles.models import Article
 
-from .models import Answer, PageVersion
+from .models import MAX_ID, Answer, PageVersion
 from .replicas import reads_on_replica
 from .threads import load_thread_page, mark_new
 
@@ -62,21 +62,42 @@ SHARED_PARAMETERS = {"page", "sort"}
 UNSTORED_HEADERS = {"content-length", "etag", "x-cache", "cache-control", "vary", "set-cookie"}
 
 
+# How a shared page's address names its article, and the query that finds the article's
+# page version from it: by the article's slug (its page and its questions'), or by an
+# answer's id (the answer's permalink).
+_VERSION_SQL = {
+    "slug": (
+        "SELECT v.token, v.article_id FROM forum_pageversion v"
+        " JOIN articles_article a ON a.id = v.article_id WHERE a.slug = %s"
+    ),
+    "pk": (
+        "SELECT v.token, v.article_id FROM forum_answer a"
+        " JOIN articles_question q ON q.id = a.question_id"
+        " JOIN forum_pageversion v ON v.article_id = q.article_id WHERE a.id = %s"
+    ),
+}
+
+
 @dataclass(frozen=True)
 class Shared:
-    """How a view's page is shared (forum.pagecache): the cookies that change it."""
+    """How a view's page is shared (forum.pagecache): the URL argument that names its
+    article (``slug``, or an answer's ``pk``), the cookies that change it."""
 
+    by: str = "slug"
     cookies: tuple[str, ...] = ()
 
 
-def shared_for_anonymous(view=None, *, cookies=()):
-    """Mark ``view`` (an article's page or one of its questions, with the article's
-    ``slug`` among its URL's arguments) as served from the shared copy to anonymous
-    readers, by SharedPagesMiddleware. ``cookies``: those that change the page (a
-    remembered sort); others do not."""
+def shared_for_anonymous(view=None, *, by="slug", cookies=()):
+    """Mark ``view`` (a page of one article: the article's, a question's, an answer's)
+    as served from the shared copy to anonymous readers, by SharedPagesMiddleware.
+    ``by``: its URL's argument that names the article (the article's ``slug``, or
+    ``pk``, an answer's id). ``cookies``: those that change the page (a remembered
+    sort); others do not."""
+    if by not in _VERSION_SQL:
+        raise ValueError(f"A shared page's article is found by {' or '.join(_VERSION_SQL)}.")
     if view is None:
-        return lambda view: shared_for_anonymous(view, cookies=cookies)
-    view.shared_for_anonymous = Shared(tuple(cookies))
+        return lambda view: shared_for_anonymous(view, by=by, cookies=cookies)
+    view.shared_for_anonymous = Shared(by, tuple(cookies))
     return view
 
 
@@ -99,7 +120,7 @@ class SharedPagesMiddleware:
 
     def _serve(self, request, shared, match, language):
         try:
-            token = _version_of(match.kwargs["slug"])
+            token, article_id = _version_of(shared.by, match.kwargs[shared.by])
         except (DatabaseError, PoolTimeout):  # the stack's 503 says it (forum.middleware)
             return self.get_response(request)
         if token is None:  # no such article (the view says 404), or no token yet
@@ -116,7 +137,7 @@ class SharedPagesMiddleware:
         response = self.get_response(request)
         if not _is_for_anyone(response):
             return response
-        if (seconds := _lifetime(match.kwargs["slug"])) > 0:
+        if (seconds := _lifetime(article_id)) > 0:
             cache.set(key, _to_stored(response), seconds)
         return _label(response, etag=etag, cache_state="miss")
 
@@ -132,23 +153,20 @@ def _shared_view(request):
         except Resolver404:
             return None
     shared = getattr(match.func, "shared_for_anonymous", None)
-    return (shared, match, language) if shared and "slug" in match.kwargs else None
+    return (shared, match, language) if shared and shared.by in match.kwargs else None
 
 
-def _version_of(slug: str) -> str | None:
-    """The article's page version: the one query of a reader served from the copy, in
-    SQL (the ORM would take longer to build it than the database to answer it)."""
+def _version_of(by: str, value) -> tuple[str | None, int | None]:
+    """The page version of the article that ``value`` names (an article's slug, or an
+    answer's id: ``by``), and the article's id: the one query of a reader served from the
+    copy, in SQL (the ORM would take longer to build it than the database to answer it)."""
+    if by == "pk" and value > MAX_ID:
+        return None, None
     database = router.db_for_read(PageVersion)
     with connections[database].cursor() as cursor:
-        cursor.execute(_VERSION_SQL, [slug])
+        cursor.execute(_VERSION_SQL[by], [value])
         row = cursor.fetchone()
-    return row[0] if row else None
-
-
-_VERSION_SQL = (
-    "SELECT v.token FROM forum_pageversion v"
-    " JOIN articles_article a ON a.id = v.article_id WHERE a.slug = %s"
-)
+    return row if row else (None, None)
 
 
 def _is_anonymous_reader(request) -> bool:
@@ -183,7 +201,7 @@ def _page_key(request, token: str, language: str, cookies) -> str:
     return "page:" + hashlib.blake2b(repr(facts).encode(), digest_size=16).hexdigest()
 
 
-def _lifetime(slug: str) -> int:
+def _lifetime(article_id: int) -> int:
     """Seconds a copy may live: ANONYMOUS_PAGE_SECONDS at most, and never past a moment
     when the pages change without any write: the discussion closes, or a young answer's
     score shows (forum.rules.score_visible; the article page's most appreciated answer
@@ -191,7 +209,7 @@ def _lifetime(slug: str) -> int:
     now = timezone.now()
     hidden_since = now - settings.SCORE_HIDDEN_FOR
     closes_at, youngest = (
-        Article.objects.filter(slug=slug)
+        Article.objects.filter(pk=article_id)
         .annotate(
             youngest=Min(
                 "questions__answers__created_at",

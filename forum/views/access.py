@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from articles.models import Article, Question
 
-from ..models import Answer
+from ..models import MAX_ID, Answer
 from ..rules import may_see
 from ..voting import vote_target
 
@@ -27,10 +27,6 @@ def access_question(slug: str, question_slug: str) -> Question:
         article__slug=slug,
         slug=question_slug,
     )
-
-
-# Ids are 64-bit: a larger number in a URL names nothing (and overflows SQLite's driver).
-MAX_ID = 2**63 - 1
 
 
 def _seen(request, answer: Answer | None) -> Answer:

@@ -136,6 +136,7 @@ def question_page(request, slug, question):
 
 
 @require_safe
+@shared_for_anonymous(by="pk", cookies=[SORT_COOKIE])
 def answer_detail(request, pk):
     """The permalink: an answer with its ancestors and a page of its replies, each with
     theirs; under htmx, a next page of replies to append, as the question page does."""

@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from forum.accounts import anonymise_member
@@ -244,6 +245,59 @@ def test_a_change_in_another_article_keeps_this_copy(client, page):
     warm(client, page["url"])
     make_answer(other, make_member("Yanis"))
     assert client.get(page["url"])["X-Cache"] == "hit"
+
+
+def permalink(answer) -> str:
+    return reverse("forum:answer", kwargs={"pk": answer.pk})
+
+
+def test_an_answers_permalink_is_shared_and_never_stale(client, page):
+    """A link to one answer, shared on a social network, brings readers by the thousand."""
+    answer, author = page["answer"], page["author"]
+    response = warm(client, permalink(answer))
+    assert "Première réponse." in text_of(response)
+    make_answer(page["question"], make_member("bob"), parent=answer, body="Une réplique.")
+    assert "Une réplique." in text_of(warm(client, permalink(answer)))
+    do_edit_answer(editor=author, answer=answer, body="Première, corrigée.")
+    assert "Première, corrigée." in text_of(warm(client, permalink(answer)))
+    # Another article's change keeps it.
+    other = make_question(make_article(title="Un autre"), text="Autre ?")
+    make_answer(other, author, body="Ailleurs.")
+    assert client.get(permalink(answer))["X-Cache"] == "hit"
+
+
+def test_a_permalinks_removal_and_restoration_show_at_once(client, page):
+    moderator, answer = make_member("Modo"), page["answer"]
+    warm(client, permalink(answer))
+    do_decide(
+        moderator=moderator, answer=answer, verb="remove", seen_version=answer.version,
+        rule="civility", reason="Insulte.",
+    )  # fmt: skip
+    assert "Première réponse." not in text_of(warm(client, permalink(answer)))
+    answer.refresh_from_db()
+    do_decide(moderator=moderator, answer=answer, verb="restore", seen_version=answer.version)
+    assert "Première réponse." in text_of(warm(client, permalink(answer)))
+
+
+def test_a_permalink_of_an_answer_awaiting_review_is_never_kept(client, client_for, page):
+    bob = make_member("bob")
+    pending = make_answer(page["question"], bob, body="En attente.", status="pending")
+    assert "En attente." in text_of(client_for(bob).get(permalink(pending)))
+    for _ in range(2):
+        response = client.get(permalink(pending))
+        assert response.status_code == 404 and "En attente." not in text_of(response)
+
+
+@pytest.mark.parametrize("pk", [987654321, 2**63, 10**30])
+def test_a_permalink_to_no_answer_is_a_404(client, page, pk):
+    response = client.get(reverse("forum:answer", kwargs={"pk": pk}))
+    assert response.status_code == 404 and "X-Cache" not in response
+
+
+def test_a_member_never_gets_a_readers_permalink(client, client_for, page):
+    warm(client, permalink(page["answer"]))
+    response = client_for(make_member("alice")).get(permalink(page["answer"]))
+    assert "X-Cache" not in response and "alice" in text_of(response)
 
 
 def test_the_copy_ends_when_the_discussion_closes(client, page):
