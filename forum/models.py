@@ -226,6 +226,9 @@ class Answer(models.Model):
             models.Index(fields=["path"], name="answer_by_path"),
             # A member's page: their answers, newest first.
             models.Index(fields=["author", "-created_at"], name="answer_by_author_newest"),
+            # A discussion's answers young enough to hide their score (the one-hour range
+            # at the end), for how long a shared page's copy may live (forum.pagecache).
+            models.Index(fields=["question", "created_at"], name="answer_by_question_age"),
             # The moderation queue's two tabs, oldest first: small partial indexes, so
             # counting 5,000 waiting answers never reads the million published ones.
             models.Index(

@@ -39,7 +39,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import DatabaseError, connections, router
-from django.db.models import Min, Q
+from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse, HttpResponseNotModified
 from django.middleware.gzip import re_accepts_gzip
 from django.urls import Resolver404, resolve
@@ -205,21 +205,23 @@ def _lifetime(article_id: int) -> int:
     """Seconds a copy may live: ANONYMOUS_PAGE_SECONDS at most, and never past a moment
     when the pages change without any write: the discussion closes, or a young answer's
     score shows (forum.rules.score_visible; the article page's most appreciated answer
-    is chosen among those whose score shows). One query, made by the first reader only."""
+    is chosen among those whose score shows). One query, made by the first reader only;
+    it reads the last hour's answers of the article (answer_by_question_age), never all."""
     now = timezone.now()
-    hidden_since = now - settings.SCORE_HIDDEN_FOR
-    closes_at, youngest = (
-        Article.objects.filter(pk=article_id)
-        .annotate(
-            youngest=Min(
-                "questions__answers__created_at",
-                filter=Q(questions__answers__created_at__gt=hidden_since),
-            )
+    oldest_hidden = (
+        Answer.objects.filter(
+            question__article=OuterRef("pk"), created_at__gt=now - settings.SCORE_HIDDEN_FOR
         )
-        .values_list("closes_at", "youngest")
+        .order_by("created_at")
+        .values("created_at")[:1]
+    )
+    closes_at, oldest_hidden_at = (
+        Article.objects.filter(pk=article_id)
+        .annotate(oldest_hidden_at=Subquery(oldest_hidden))
+        .values_list("closes_at", "oldest_hidden_at")
         .first()
     ) or (None, None)
-    shows = youngest and youngest + settings.SCORE_HIDDEN_FOR
+    shows = oldest_hidden_at and oldest_hidden_at + settings.SCORE_HIDDEN_FOR
     changes = [moment for moment in (closes_at, shows) if moment and moment > now]
     seconds = settings.ANONYMOUS_PAGE_SECONDS
     if changes:
