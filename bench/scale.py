@@ -1,4 +1,5 @@
-"""The question page at a million answers, next to the same page at a thousand.
+"""The question page at a million answers, next to the same page at a thousand (and the
+article page, which shows each question's most appreciated and featured answers).
 
 PostgreSQL only. One database, two questions loaded in bulk (never through the ORM one by
 one): ``answers`` answers (1,000,000 by default), then SMALL.
@@ -526,6 +527,8 @@ def _measure_pages(small: dict, large: dict, cast: dict, *, repeat: int, log) ->
             "page_2": f"{url}?page=2",
             "deep_permalink": deep.get_absolute_url(),
             "voter_default_page": url,
+            # Each question's most appreciated and featured answers, the copy's lifetime.
+            "article_page": question.article.get_absolute_url(),
             "facts": {
                 "deep_permalink_depth": deep.depth,
                 "deep_permalink_thread_answers": Answer.objects.filter(root=deep.root_id).count(),
@@ -535,7 +538,7 @@ def _measure_pages(small: dict, large: dict, cast: dict, *, repeat: int, log) ->
             },
         }
     pages = {"facts": {name: target.pop("facts") for name, target in targets.items()}}
-    for page in ("default_page", "page_2", "deep_permalink", "voter_default_page"):
+    for page in ("default_page", "page_2", "deep_permalink", "voter_default_page", "article_page"):
         log(f"scale: {page}…")
         is_reader = not page.startswith("voter")
         client = reader if is_reader else voter

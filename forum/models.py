@@ -229,6 +229,19 @@ class Answer(models.Model):
             # A discussion's answers young enough to hide their score (the one-hour range
             # at the end), for how long a shared page's copy may live (forum.pagecache).
             models.Index(fields=["question", "created_at"], name="answer_by_question_age"),
+            # The article page: each question's most appreciated answer, read from the top
+            # of this index (forum.threads.with_most_appreciated) ...
+            models.Index(
+                fields=["question", "-rank_best", "-id"],
+                condition=models.Q(status="published", upvotes__gt=0),
+                name="answer_most_appreciated",
+            ),
+            # ... and the few answers that moderators featured (forum.threads.with_featured).
+            models.Index(
+                fields=["question", "created_at", "id"],
+                condition=models.Q(status="published", featured=True),
+                name="answer_featured",
+            ),
             # The moderation queue's two tabs, oldest first: small partial indexes, so
             # counting 5,000 waiting answers never reads the million published ones.
             models.Index(
