@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
@@ -558,10 +558,22 @@ def schedule_digest() -> bool:
     from django_tasks_db.models import DBTaskResult
 
     path = f"{send_daily_digest.module_path}"
-    if DBTaskResult.objects.filter(task_path=path, status="READY").exists():
-        return False
-    send_daily_digest.using(run_after=next_digest_time()).enqueue()
+    with transaction.atomic():
+        # Two at once (two servers' `migrate`, a digest ending as another server starts)
+        # would both find none waiting and both add one: on PostgreSQL the second waits
+        # here until the first has committed, then finds its digest.
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [DIGEST_SCHEDULING_LOCK])
+        if DBTaskResult.objects.filter(task_path=path, status="READY").exists():
+            return False
+        send_daily_digest.using(run_after=next_digest_time()).enqueue()
     return True
+
+
+# The key of the PostgreSQL advisory lock that schedule_digest holds; any number that no
+# other lock of the site uses.
+DIGEST_SCHEDULING_LOCK = 7_361_001
 
 
 # --- Unsubscribing and unfollowing from an e-mail ----------------------------------------

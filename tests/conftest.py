@@ -322,3 +322,24 @@ def signed_in_with_mfa(user) -> CsrfClient:
     record_authentication(request, user, "mfa", type="totp")
     request.session.save()
     return client
+
+
+@pytest.fixture
+def database_tasks():
+    """Tasks queued in the database, as in production (tests otherwise run them inline)."""
+    from django.tasks import task_backends
+
+    saved = task_backends.__dict__.get("settings")
+    task_backends.__dict__["settings"] = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"],
+                    "OPTIONS": {}, "ENQUEUE_ON_COMMIT": False}
+    }  # fmt: skip
+    if hasattr(task_backends._connections, "default"):
+        delattr(task_backends._connections, "default")
+    yield
+    if saved is None:
+        task_backends.__dict__.pop("settings", None)
+    else:
+        task_backends.__dict__["settings"] = saved
+    if hasattr(task_backends._connections, "default"):  # not if only other threads used it
+        delattr(task_backends._connections, "default")

@@ -490,26 +490,6 @@ def test_a_deleted_account_leaves_no_follow_block_or_notification_and_hears_noth
     assert told(alice) == []
 
 
-@pytest.fixture
-def database_tasks():
-    """Tasks queued in the database, as in production (tests otherwise run them inline)."""
-    from django.tasks import task_backends
-
-    saved = task_backends.__dict__.get("settings")
-    task_backends.__dict__["settings"] = {
-        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"],
-                    "OPTIONS": {}, "ENQUEUE_ON_COMMIT": False}
-    }  # fmt: skip
-    if hasattr(task_backends._connections, "default"):
-        delattr(task_backends._connections, "default")
-    yield
-    if saved is None:
-        task_backends.__dict__.pop("settings", None)
-    else:
-        task_backends.__dict__["settings"] = saved
-    delattr(task_backends._connections, "default")
-
-
 def test_one_digest_always_waits_for_its_time(db, database_tasks, settings):
     from django_tasks_db.models import DBTaskResult
 

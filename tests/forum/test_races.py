@@ -51,3 +51,15 @@ def test_parallel_deletes_count_each_answer_once(alice, bob):
     assert set(Answer.objects.filter(status="published").values_list("pk", flat=True)) == {
         answer.pk for answer in kept
     }
+
+
+def test_two_servers_starting_at_once_schedule_one_digest(database_tasks):
+    from django_tasks_db.models import DBTaskResult
+
+    from forum.notifications import schedule_digest
+
+    added = []
+    release_together([lambda: added.append(schedule_digest())] * 4)
+    assert sorted(added) == [False, False, False, True]
+    waiting = DBTaskResult.objects.filter(task_path="forum.tasks.send_daily_digest")
+    assert waiting.filter(status="READY").count() == 1
