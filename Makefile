@@ -3,6 +3,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PORT ?= 8000
+# `make serve`'s address: loopback, for a proxy on the same machine (README, production).
+BIND ?= 127.0.0.1
 VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
@@ -81,7 +83,7 @@ serve: venv
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py rerender_answers
-	$(BIN)/gunicorn forum.wsgi --bind 127.0.0.1:$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
+	$(BIN)/gunicorn forum.wsgi --bind $(BIND):$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
 
 # bin/check_messages.py (in `make lint`) runs the same makemessages on a copy.
 messages: venv
