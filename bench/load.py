@@ -28,9 +28,11 @@ import random
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 
 from bench.harness import (
@@ -54,6 +56,7 @@ ROUNDS = 4  # turns each scenario takes, interleaved with the others
 WARM_UP_SECONDS = 0.5  # per scenario, before measuring: connections, templates, caches
 SIZES = (1_000, 10_000)  # answers in the measured discussions
 VOTE_ANSWERS = 200  # spread votes over this many answers
+VOTES_WHILE_READ = 10  # a second, on the discussion that readers read meanwhile
 REDIS_URL = "redis://127.0.0.1:6379/11"  # an index of its own: the tests use 15, dev 0
 # What a browser sends on a first visit (fixed, so that a cache keyed on them can hit).
 BROWSER = {
@@ -73,6 +76,30 @@ class Scenario:
     clients: Callable[[], list[dict]]  # each client's headers, asked before every slice
     check: Callable[[Response], list[str]]  # what is wrong with a response, if anything
     expected: frozenset[int] = frozenset({200})
+    # What else happens on the site while the clients run (votes landing), if anything.
+    meanwhile: Callable[[int], AbstractContextManager] = lambda port: nullcontext()
+
+
+@contextmanager
+def votes_landing(port: int, headers: dict, answers: list[int], per_second: float):
+    """A member voting ``per_second`` times a second on ``answers`` while the block runs,
+    from a thread of its own: each vote changes what the question's page shows."""
+    stop = threading.Event()
+    cast = []
+
+    def vote():
+        rng = random.Random(7)
+        while not stop.wait(1 / per_second):
+            path, value = f"/a/{rng.choice(answers)}/vote/", rng.choice(["1", "-1", "0"])
+            cast.append(fetch(port, "POST", path, headers, f"value={value}").status)
+
+    voter = threading.Thread(target=vote)
+    voter.start()
+    try:
+        yield cast
+    finally:
+        stop.set()
+        voter.join()
 
 
 def _discussion(size: int):
@@ -215,6 +242,20 @@ def _scenarios(seeded: dict, port: int) -> list[Scenario]:
 
     scenarios.append(Scenario("vote_member", vote, lambda: voters, vote_widget))
 
+    # A popular discussion is voted on while it is read: each vote gives its page a new
+    # version, and the readers who come next find no copy.
+    read = seeded["questions"][min(SIZES)]
+    voted_on = list(read.answers.filter(status="published").values_list("pk", flat=True)[:200])
+    scenarios.append(
+        Scenario(
+            f"question_anonymous_{min(SIZES)}_while_voted_{VOTES_WHILE_READ}_a_second",
+            get(read.get_absolute_url()),
+            lambda: anonymous,
+            anonymous_page,
+            meanwhile=lambda port: votes_landing(port, voters[0], voted_on, VOTES_WHILE_READ),
+        )
+    )
+
     smallest = seeded["questions"][min(SIZES)].get_absolute_url()
     if fetch(port, "GET", smallest, BROWSER).headers.get("etag"):
 
@@ -273,6 +314,11 @@ def _figures(runs: list[dict]) -> dict:
     }
     if x_cache:
         figures["x_cache"] = dict(x_cache)
+    if landed := [status for run in runs for status in run.get("meanwhile", [])]:
+        figures["votes_meanwhile"] = {
+            "per_second": round(len(landed) / sum(run["elapsed"] for run in runs), 1),
+            "statuses": {str(status): count for status, count in sorted(Counter(landed).items())},
+        }
     return figures
 
 
@@ -340,10 +386,11 @@ def run(database_url: str, *, seconds: float = 6.0, log=print) -> dict:
         log("load: warming up…")
         run_clients(server.port, anonymous, WARM_UP_SECONDS, healthz)
         for scenario in scenarios:
-            run_clients(
-                server.port, scenario.clients(), WARM_UP_SECONDS, scenario.request_for,
-                expected=scenario.expected,
-            )  # fmt: skip
+            with scenario.meanwhile(server.port):
+                run_clients(
+                    server.port, scenario.clients(), WARM_UP_SECONDS, scenario.request_for,
+                    expected=scenario.expected,
+                )  # fmt: skip
         run_clients(bare.port, anonymous, WARM_UP_SECONDS, healthz)
         slices: dict[str, list] = {scenario.name: [] for scenario in scenarios}
         baselines: dict[str, list] = {scenario.name: [] for scenario in scenarios}
@@ -357,12 +404,14 @@ def run(database_url: str, *, seconds: float = 6.0, log=print) -> dict:
             for scenario in scenarios:
                 log(f"load: round {round_number}/{ROUNDS}, {scenario.name}…")
                 baselines[scenario.name].append(run_clients(server.port, anonymous, each, healthz))
-                slices[scenario.name].append(
-                    run_clients(
+                with scenario.meanwhile(server.port) as landed:
+                    measured = run_clients(
                         server.port, scenario.clients(), each, scenario.request_for,
                         expected=scenario.expected,
-                    )
-                )  # fmt: skip
+                    )  # fmt: skip
+                if landed is not None:
+                    measured["meanwhile"] = landed
+                slices[scenario.name].append(measured)
         peaks = worker_peak_memory_kb(server)
     every_baseline = [run for runs in baselines.values() for run in runs]
     return {
