@@ -22,7 +22,9 @@ holds no CSRF token (it has no form that posts: the language switch and the foll
 are links for them) and no CSP nonce (the site's scripts are files from 'self', none
 inline); a page that asked for a token anyway, or sets a cookie, is not stored.
 
-Readers who have a copy revalidate it with ``If-None-Match`` and get a 304.
+Readers who have a copy revalidate it with ``If-None-Match`` and get a 304. When a
+change leaves many readers at once without a copy, one makes it and the others wait for
+it (a few milliseconds), rather than all making the same page.
 
 Members get pages of their own, but the answers on them are what everyone sees: the
 thread's page is shared too, under the same version (load_shared_thread_page).
@@ -32,6 +34,7 @@ import functools
 import gzip
 import hashlib
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +63,10 @@ SHARED_PARAMETERS = {"page", "sort"}
 # Headers of the page as made that a copy does not keep: the copy has its own length,
 # and these are set for each response (_label) or by the middleware around this one.
 UNSTORED_HEADERS = {"content-length", "etag", "x-cache", "cache-control", "vary", "set-cookie"}
+# How long the readers who find another one making a copy wait for it (a page takes
+# 10-150 ms to make), and how often they look.
+MAKING_SECONDS = 2
+MAKING_POLL_SECONDS = 0.01
 
 
 # How a shared page's address names its article, and the query that finds the article's
@@ -127,19 +134,47 @@ class SharedPagesMiddleware:
             return self.get_response(request)
         key = _page_key(request, token, language, shared.cookies)
         etag = f'W/"{key}"'
-        if (stored := cache.get(key)) is not None:
+        stored = cache.get(key)
+        # Each change to a busy discussion leaves the readers of the next instant without
+        # a copy: one of them makes it while the others wait for it, instead of each
+        # making the same page at once (a herd that a few votes a second would keep
+        # rebuilding). Without Redis, add() says yes: everyone makes their own page.
+        making = "making:" + key
+        maker = stored is None and cache.add(making, True, MAKING_SECONDS)
+        if stored is None and not maker:
+            stored = _made_by_another(key, making)
+        if stored is not None:
             response = (
                 HttpResponseNotModified()
                 if etag in request.headers.get("If-None-Match", "")
                 else _from_stored(stored, gzip_accepted=_accepts_gzip(request))
             )
             return _label(response, etag=etag, cache_state="hit")
-        response = self.get_response(request)
-        if not _is_for_anyone(response):
-            return response
-        if (seconds := _lifetime(article_id)) > 0:
-            cache.set(key, _to_stored(response), seconds)
-        return _label(response, etag=etag, cache_state="miss")
+        try:
+            response = self.get_response(request)
+            if not _is_for_anyone(response):
+                return response
+            if (seconds := _lifetime(article_id)) > 0:
+                cache.set(key, _to_stored(response), seconds)
+            return _label(response, etag=etag, cache_state="miss")
+        finally:
+            if maker:
+                cache.delete(making)
+
+
+def _made_by_another(key: str, making: str):
+    """The copy that another reader is making, as soon as it is there; None once they
+    stop without one (their page was not for sharing, or it failed) or after
+    MAKING_SECONDS (then this reader makes the page itself)."""
+    deadline = time.monotonic() + MAKING_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(MAKING_POLL_SECONDS)
+        found = cache.get_many([key, making])
+        if key in found:
+            return found[key]
+        if making not in found:
+            return None
+    return None
 
 
 def _shared_view(request):

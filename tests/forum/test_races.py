@@ -1,9 +1,12 @@
 """Writes that race: two tabs opening a question, parallel deletes. On PostgreSQL, where
 transactions really run side by side (SQLite lets one writer in at a time)."""
 
+import time
+
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.urls import reverse
 
 from articles.models import Question
 from forum.answers import do_delete_answer
@@ -63,3 +66,49 @@ def test_two_servers_starting_at_once_schedule_one_digest(database_tasks):
     assert sorted(added) == [False, False, False, True]
     waiting = DBTaskResult.objects.filter(task_path="forum.tasks.send_daily_digest")
     assert waiting.filter(status="READY").count() == 1
+
+
+@pytest.fixture
+def slow_pages(monkeypatch):
+    """Question and answer pages that take 0.2 s to make, as a busy server's might; the
+    list of those made."""
+    import forum.views.threads
+
+    made = []
+    render = forum.views.threads.render
+
+    def slowly(request, template, *args, **kwargs):
+        made.append(template)
+        time.sleep(0.2)
+        return render(request, template, *args, **kwargs)
+
+    monkeypatch.setattr(forum.views.threads, "render", slowly)
+    return made
+
+
+def test_a_herd_of_readers_makes_a_changed_page_once(alice, slow_pages):
+    """Each change to a discussion leaves the next readers without a copy
+    (forum.pagecache): one makes it, the others wait for it."""
+    question = make_question()
+    make_answer(question, alice, body="Lue par tous.")
+    responses = []
+    release_together([lambda: responses.append(Client().get(question.get_absolute_url()))] * 6)
+    assert slow_pages == ["forum/question.html"]
+    assert sorted(response["X-Cache"] for response in responses) == ["hit"] * 5 + ["miss"]
+    assert {response.status_code for response in responses} == {200}
+    assert len({response.content for response in responses}) == 1
+
+
+def test_readers_waiting_for_a_page_that_is_not_shared_make_their_own(
+    alice, slow_pages, monkeypatch
+):
+    monkeypatch.setattr("forum.pagecache.MAKING_SECONDS", 30)
+    question = make_question()
+    pending = make_answer(question, alice, body="En attente.", status="pending")
+    url = reverse("forum:answer", kwargs={"pk": pending.pk})
+    statuses = []
+    started = time.monotonic()
+    release_together([lambda: statuses.append(Client().get(url).status_code)] * 4)
+    assert statuses == [404] * 4  # an anonymous reader does not see it
+    # Nobody waited the 30 seconds for a copy that never came.
+    assert time.monotonic() - started < 10
