@@ -56,6 +56,7 @@ ROUNDS = 4  # turns each scenario takes, interleaved with the others
 WARM_UP_SECONDS = 0.5  # per scenario, before measuring: connections, templates, caches
 SIZES = (1_000, 10_000)  # answers in the measured discussions
 VOTE_ANSWERS = 200  # spread votes over this many answers
+VOTE_VALUES = ("1", "-1", "0")
 VOTES_WHILE_READ = 10  # a second, on the discussion that readers read meanwhile
 REDIS_URL = "redis://127.0.0.1:6379/11"  # an index of its own: the tests use 15, dev 0
 # What a browser sends on a first visit (fixed, so that a cache keyed on them can hit).
@@ -92,7 +93,7 @@ def votes_landing(port: int, headers: dict, answers: list[int], per_second: floa
         due = time.perf_counter()
         # On a schedule, not a pause after each vote: the rate holds whatever a vote takes.
         while not stop.wait(max(0.0, (due := due + 1 / per_second) - time.perf_counter())):
-            path, value = f"/a/{rng.choice(answers)}/vote/", rng.choice(["1", "-1", "0"])
+            path, value = f"/a/{rng.choice(answers)}/vote/", rng.choice(VOTE_VALUES)
             cast.append(fetch(port, "POST", path, headers, f"value={value}").status)
 
     voter = threading.Thread(target=vote)
@@ -228,14 +229,13 @@ def _scenarios(seeded: dict, port: int) -> list[Scenario]:
     ]  # fmt: skip
 
     targets = seeded["vote_targets"]
-    cycle = ["1", "-1", "0"]
     voters = [
         {**headers, "HX-Request": "true", "Content-Type": "application/x-www-form-urlencoded"}
         for headers in signed_in
     ]
 
     def vote(rng, step):
-        return "POST", f"/a/{rng.choice(targets)}/vote/", f"value={rng.choice(cycle)}"
+        return "POST", f"/a/{rng.choice(targets)}/vote/", f"value={rng.choice(VOTE_VALUES)}"
 
     def vote_widget(response):
         if 'class="vote"' not in response.text or "vote__error" in response.text:
@@ -247,7 +247,8 @@ def _scenarios(seeded: dict, port: int) -> list[Scenario]:
     # A popular discussion is voted on while it is read: each vote gives its page a new
     # version, and the readers who come next find no copy.
     read = seeded["questions"][min(SIZES)]
-    voted_on = list(read.answers.filter(status="published").values_list("pk", flat=True)[:200])
+    published = read.answers.filter(status="published")
+    voted_on = list(published.values_list("pk", flat=True)[:VOTE_ANSWERS])
     scenarios.append(
         Scenario(
             f"question_anonymous_{min(SIZES)}_while_voted_{VOTES_WHILE_READ}_a_second",

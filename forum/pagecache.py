@@ -56,6 +56,7 @@ from articles.models import Article
 
 from .models import MAX_ID, Answer, PageVersion
 from .replicas import reads_on_replica
+from .rules import hidden_scores
 from .threads import load_thread_page, mark_new
 
 # Cookies that mean the page is someone's: a session (signed in, or in the middle of
@@ -246,9 +247,7 @@ def _lifetime(article_id: int) -> int:
     it reads the last hour's answers of the article (answer_by_question_age), never all."""
     now = timezone.now()
     oldest_hidden = (
-        Answer.objects.filter(
-            question__article=OuterRef("pk"), created_at__gt=now - settings.SCORE_HIDDEN_FOR
-        )
+        Answer.objects.filter(hidden_scores(), question__article=OuterRef("pk"))
         .order_by("created_at")
         .values("created_at")[:1]
     )

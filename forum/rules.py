@@ -345,6 +345,12 @@ def visible_scores() -> Q:
     return Q(created_at__lte=timezone.now() - settings.SCORE_HIDDEN_FOR)
 
 
+def hidden_scores() -> Q:
+    """The answers whose score is still hidden from all but their author: the other side
+    of ``visible_scores``, as a range an index on ``created_at`` can read."""
+    return Q(created_at__gt=timezone.now() - settings.SCORE_HIDDEN_FOR)
+
+
 # --- The viewer's facts for a page ----------------------------------------------
 
 

@@ -18,16 +18,19 @@ from django.db import migrations, models
 
 class AddIndexConcurrentlyOnPostgreSQL(migrations.AddIndex):
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor != "postgresql":
-            return super().database_forwards(app_label, schema_editor, from_state, to_state)
-        concurrently = AddIndexConcurrently(self.model_name, self.index)
-        return concurrently.database_forwards(app_label, schema_editor, from_state, to_state)
+        self._as_run_on(schema_editor).database_forwards(
+            app_label, schema_editor, from_state, to_state
+        )
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor != "postgresql":
-            return super().database_backwards(app_label, schema_editor, from_state, to_state)
-        concurrently = AddIndexConcurrently(self.model_name, self.index)
-        return concurrently.database_backwards(app_label, schema_editor, from_state, to_state)
+        self._as_run_on(schema_editor).database_backwards(
+            app_label, schema_editor, from_state, to_state
+        )
+
+    def _as_run_on(self, schema_editor) -> migrations.AddIndex:
+        if schema_editor.connection.vendor == "postgresql":
+            return AddIndexConcurrently(self.model_name, self.index)
+        return migrations.AddIndex(self.model_name, self.index)
 
 
 class Migration(migrations.Migration):
