@@ -172,7 +172,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "forum.sessions.AuthenticationMiddleware",  # Django's, the member read with the session
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -418,7 +418,8 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 # Sessions live in the database only: a session cached in Redis would survive a
 # sign-out made while Redis was down, and per-worker caches would each keep their own.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Django's database sessions, with the member beside the data: read together (forum.sessions).
+SESSION_ENGINE = "forum.sessions"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     # Load balancers probe /healthz and /livez over plain HTTP, by address: those are

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from articles.models import Article, Question
 
-from .models import Answer, User, Vote
+from .models import Answer, User, Vote, instance_from_row
 from .rules import remember_verified
 
 # z for an 80 % confidence lower bound, as Reddit and Lobsters use.
@@ -75,7 +75,7 @@ def vote_target(answer_id: int, voter) -> Answer | None:
         return None
     values = iter(row)
     answer, question, article = (
-        _from_row(model, fields, [next(values) for _field in fields])
+        instance_from_row(model, fields, [next(values) for _field in fields])
         for model, fields in (
             (Answer, ANSWER_FIELDS),
             (Question, QUESTION_FIELDS),
@@ -87,22 +87,6 @@ def vote_target(answer_id: int, voter) -> Answer | None:
     if voter.is_authenticated:
         remember_verified(voter, bool(next(values)))  # SQLite returns booleans as integers
     return answer
-
-
-def _from_row(model, fields, values):
-    """An instance from raw column values, converted as the ORM would (SQLite returns
-    datetimes as text)."""
-    by_name = {}
-    for name, value in zip(fields, values, strict=True):
-        column = model._meta.get_field(name).cached_col
-        for convert in connection.ops.get_db_converters(column) + column.get_db_converters(
-            connection
-        ):
-            value = convert(value, column, connection)
-        by_name[name] = value
-    # from_db takes the values in the model's field order, whatever order they were read in.
-    names = [f.attname for f in model._meta.concrete_fields if f.attname in by_name]
-    return model.from_db(connection.alias, names, [by_name[name] for name in names])
 
 
 def vote_of(user, answer: Answer) -> int:

@@ -11,10 +11,10 @@ from tests.pages import soup
 
 pytestmark = pytest.mark.django_db
 
-# The session and the reader, the member shown, the totals, the count and the page of answers
-# (with their questions and articles), the reader's block of them, and the header's unread
-# notifications.
-MEMBER_PAGE_QUERIES = 8
+# The session with the reader (one query: forum.sessions), the member shown, the totals,
+# the count and the page of answers (with their questions and articles), the reader's block
+# of them, and the header's unread notifications.
+MEMBER_PAGE_QUERIES = 7
 
 
 def member_url(username):

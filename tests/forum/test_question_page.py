@@ -5,11 +5,13 @@ import re
 
 import pytest
 from django.db import connection
+from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from forum.answers import do_edit_answer
 from forum.moderation.actions import do_decide
+from forum.rules import slow_mode_of
 from forum.threads import MAX_DEPTH_SHOWN
 from forum.voting import do_set_vote
 from tests.factories import (
@@ -589,13 +591,14 @@ def test_a_members_page_costs_the_same_queries_whatever_the_thread(
     with CaptureQueriesContext(connection) as queries:
         response = bob_browser.get(question.get_absolute_url())
     assert len(soup(response).select("li.node")) == size
-    # session (in the database: it must survive a Redis outage), user, verified e-mail,
-    # question, last visit (read and write: one upsert on PostgreSQL), the page version
-    # (the answers themselves come from the copy the first visit left, forum.pagecache),
+    # session with its member (in the database: it must survive a Redis outage, and read
+    # together: forum.sessions), verified e-mail, question, last visit (read and write: one
+    # upsert on PostgreSQL), the page version (the answers themselves come from the copy
+    # the first visit left, forum.pagecache),
     # the member's own votes and open flags on the page, whether they follow the question
     # (or its article), their unread notifications
     visit = 1 if connection.vendor == "postgresql" else 2
-    assert len(queries) == 9 + visit, [q["sql"] for q in queries]
+    assert len(queries) == 8 + visit, [q["sql"] for q in queries]
 
 
 def test_a_members_first_look_at_a_changed_thread_loads_its_answers(
@@ -610,7 +613,7 @@ def test_a_members_first_look_at_a_changed_thread_loads_its_answers(
     assert "Une de plus." in text_of(response)
     # As above, and the roots, their replies and their authors.
     visit = 1 if connection.vendor == "postgresql" else 2
-    assert len(queries) == 12 + visit, [q["sql"] for q in queries]
+    assert len(queries) == 11 + visit, [q["sql"] for q in queries]
 
 
 def test_an_anonymous_page_is_four_queries(client, question, alice, bob):
@@ -656,3 +659,42 @@ def test_a_members_votes_show_on_the_page_of_the_answers_they_are_on(
     url = question.get_absolute_url() + "?sort=old"
     assert _pressed(browser.get(url)) == {roots[0].pk: "up"}
     assert _pressed(browser.get(url + "&page=2")) == {roots[3].pk: "down"}
+
+
+# --- Which question a URL names (forum.views.access.access_question) ------------------
+
+
+@pytest.mark.parametrize("state", ["published", "closed", "draft", "scheduled"])
+@pytest.mark.parametrize("slowed", [False, True])
+def test_a_question_is_found_when_the_orm_finds_it_published(state, slowed, moderator):
+    """access_question reads in one plain statement what the ORM reads; both say the
+    same of an article in each state, and the question comes with its article and its
+    slow mode (or the lack of one) read, so that the page asks no more."""
+    from articles.models import Article, Question
+    from forum.models import SlowMode
+    from forum.views.access import access_question
+
+    question = make_question(make_article(state))
+    if slowed:
+        SlowMode.objects.create(question=question, minutes=7, set_by=moderator)
+    slug = question.article.slug
+    published = Question.objects.filter(
+        article__in=Article.objects.published(), article__slug=slug, slug=question.slug
+    ).exists()
+    assert published == (state in {"published", "closed"})
+    if not published:
+        with pytest.raises(Http404):
+            access_question(slug, question.slug)
+        return
+    found = access_question(slug, question.slug)
+    with CaptureQueriesContext(connection) as queries:
+        assert found == question and found.text == question.text
+        assert found.article == question.article and found.article.closes_at == (
+            question.article.closes_at
+        )
+        assert slow_mode_of(found) == (7 if slowed else 0)
+    assert queries.captured_queries == []
+    with pytest.raises(Http404):
+        access_question(slug, question.slug + "-autre")
+    with pytest.raises(Http404):
+        access_question(slug + "-autre", question.slug)

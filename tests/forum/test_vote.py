@@ -154,16 +154,17 @@ def test_a_vote_without_a_token_from_the_site_is_refused(client_for, answer, bob
     assert not Vote.objects.exists()
 
 
-def test_a_vote_costs_four_statements_on_postgresql(
+def test_a_vote_costs_three_statements_on_postgresql(
     client_for, question, answer, bob, django_assert_num_queries
 ):
-    """The session (kept in the database, so a Redis outage loses no sign-out), the member,
-    the answer with everything deciding the vote, then the vote itself (one call to
-    forum_set_vote). SQLite runs the vote's steps one by one."""
+    """The session with the member (kept in the database, so a Redis outage loses no
+    sign-out; read together, forum.sessions), the answer with everything deciding the
+    vote, then the vote itself (one call to forum_set_vote). SQLite runs the vote's steps
+    one by one."""
     bob_browser = client_for(bob)
     bob_browser.get(question.get_absolute_url())
     # SQLite: + savepoint, upsert, count, write, release
-    steps = 4 if connection.vendor == "postgresql" else 8
+    steps = 3 if connection.vendor == "postgresql" else 7
     with django_assert_num_queries(steps):
         response = bob_browser.post(
             vote_url(answer), {"value": "1"}, headers={"HX-Request": "true"}

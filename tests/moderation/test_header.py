@@ -86,14 +86,15 @@ def test_whether_a_member_moderates_is_asked_once_a_minute(client_for, alice):
 
 
 def test_a_signed_in_page_costs_one_query_more_than_before(client_for, alice):
-    """The home page of a member: session, member, then the banner's one query."""
+    """The home page of a member: the session with the member, then the banner's one
+    query."""
     browser = client_for(alice)
     browser.get(HOME)  # whether alice moderates is now known for a minute
     with CaptureQueriesContext(connection) as queries:
         browser.get(HOME)
     tables = [q["sql"].split(" FROM ")[1].split()[0] for q in queries]
     assert tables.count('"forum_notification"') == 1
-    assert len(queries) == 4, tables  # session, member, notices, the articles
+    assert len(queries) == 3, tables  # session with member, notices, the articles
 
 
 def test_the_link_is_current_on_the_queue(moderator_client, waiting):
