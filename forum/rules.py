@@ -18,7 +18,8 @@ from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.db.models import Q, SmallIntegerField, Value
+from django.db import connections, router
+from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -374,47 +375,51 @@ class ViewerFacts:
 PAGE_IDS_MAX = 1000
 
 
-def _on_page(answers: list, question: Question) -> Q:
-    """The answers of the page, as a filter on rows that point at an answer."""
+def _viewer_rows(user, question: Question, answers: list) -> tuple[dict, set, dict]:
+    """The viewer's votes on these answers (answer id: ±1), the members they blocked, and
+    their open flags on these answers (answer id: reason), in one plain statement. By the
+    answers of the page, not by question: a member who voted on thousands of answers of a
+    long discussion costs what the page shows (the unique (user, answer) indexes answer
+    it), not what they did. (Through the ORM, as two queries, this cost 3 ms of a page
+    of 68 answers, half a millisecond of it in the database.)"""
     if len(answers) <= PAGE_IDS_MAX:
-        return Q(answer_id__in=[answer.pk for answer in answers])
-    return Q(answer__question=question)
-
-
-def _votes_and_blocks(user, on_page: Q) -> tuple[dict[int, int], set[int]]:
-    """The viewer's votes on these answers (answer id: ±1) and the members they blocked,
-    in one read. A vote is never 0, so a blocked member comes back as (their id, 0): the
-    few members who block anyone cost no query of their own, nor do all the others."""
-    # By the answers of the page, not by question: a member who voted on thousands of
-    # answers of a long discussion costs what the page shows (the unique (user, answer)
-    # index answers it), not what they did.
-    votes = Vote.objects.filter(on_page, user=user)
-    blocks = Block.objects.filter(blocker=user)
-    rows = votes.values_list("answer_id", "value").union(
-        blocks.values_list("blocked_id", Value(0, output_field=SmallIntegerField())), all=True
+        on_page = "answer_id IN (" + ", ".join(["%s"] * len(answers)) + ")"
+        page = [answer.pk for answer in answers]
+    else:
+        answers_table = Answer._meta.db_table
+        on_page = f"answer_id IN (SELECT id FROM {answers_table} WHERE question_id = %s)"  # noqa: S608
+        page = [question.pk]
+    votes, blocks, flags = (model._meta.db_table for model in (Vote, Block, Flag))
+    # Table names from the models, and placeholders; every value is a parameter.
+    sql = (
+        f"SELECT 'vote', answer_id, value, '' FROM {votes} WHERE user_id = %s AND {on_page}"  # noqa: S608
+        f" UNION ALL SELECT 'block', blocked_id, 0, '' FROM {blocks} WHERE blocker_id = %s"
+        f" UNION ALL SELECT 'flag', answer_id, 0, reason FROM {flags}"
+        f" WHERE reporter_id = %s AND status = %s AND {on_page}"
     )
-    my_votes, blocked = {}, set()
-    for pk, value in rows:
-        if value:
-            my_votes[pk] = value
-        else:
-            blocked.add(pk)
-    return my_votes, blocked
+    my_votes, blocked, my_flags = {}, set(), {}
+    with connections[router.db_for_read(Vote)].cursor() as cursor:
+        cursor.execute(sql, [user.pk, *page, user.pk, user.pk, Flag.Status.OPEN, *page])
+        for kind, pk, value, reason in cursor.fetchall():
+            if kind == "vote":
+                my_votes[pk] = value
+            elif kind == "block":
+                blocked.add(pk)
+            else:
+                my_flags[pk] = reason
+    return my_votes, blocked, my_flags
 
 
 def hydrate(user, question: Question, answers) -> dict[int, ViewerFacts]:
-    """The viewer's facts for every answer of a page, in at most two queries (their votes
-    on these answers with the members they blocked, their open flags on them).
+    """The viewer's facts for every answer of a page, in at most one query (their votes
+    and open flags on these answers, and the members they blocked).
 
     What shows is what the rules allow anyone in the viewer's shoes: a reader sees the
     reply link and the vote buttons, and signing in then tells them what applies."""
     answers = list(answers)
-    my_votes, my_flags, blocked = {}, {}, set()
+    my_votes, blocked, my_flags = {}, set(), {}
     if user.is_authenticated and answers:
-        on_page = _on_page(answers, question)
-        my_votes, blocked = _votes_and_blocks(user, on_page)
-        flags = Flag.objects.filter(on_page, reporter=user, status=Flag.Status.OPEN)
-        my_flags = dict(flags.values_list("answer_id", "reason"))
+        my_votes, blocked, my_flags = _viewer_rows(user, question, answers)
     facts = {}
     for answer in answers:
         answer.question = question  # one question for the page: no query per answer

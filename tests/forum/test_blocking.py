@@ -363,14 +363,15 @@ def test_a_withdrawn_answer_of_a_blocked_member_is_not_folded(client_for, alice,
 def test_the_facts_of_a_blocker_cost_no_extra_query(
     alice, bob, charlie, thread, django_assert_num_queries
 ):
-    """The members a viewer blocked come with their votes: two queries, as for anyone."""
+    """The members a viewer blocked come with their votes and flags: one query, as for
+    anyone."""
     answer, reply = thread
     Block.objects.create(blocker=bob, blocked=alice)
     question = type(answer.question).objects.select_related("article").get(pk=answer.question_id)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         facts = rules.hydrate(bob, question, [answer, reply])
     assert facts[answer.pk].author_blocked and not facts[reply.pk].author_blocked
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         facts = rules.hydrate(charlie, question, [answer, reply])
     assert not facts[answer.pk].author_blocked
     with django_assert_num_queries(0):

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from forum.answers import do_edit_answer
-from forum.moderation.actions import do_decide
+from forum.moderation.actions import do_decide, do_flag
 from forum.rules import slow_mode_of
 from forum.threads import MAX_DEPTH_SHOWN
 from forum.voting import do_set_vote
@@ -595,10 +595,10 @@ def test_a_members_page_costs_the_same_queries_whatever_the_thread(
     # together: forum.sessions), verified e-mail, question, last visit (read and write: one
     # upsert on PostgreSQL), the page version (the answers themselves come from the copy
     # the first visit left, forum.pagecache),
-    # the member's own votes and open flags on the page, whether they follow the question
-    # (or its article), their unread notifications
+    # the member's own votes and open flags on the page (and whom they blocked: one
+    # query), whether they follow the question (or its article), their unread notifications
     visit = 1 if connection.vendor == "postgresql" else 2
-    assert len(queries) == 8 + visit, [q["sql"] for q in queries]
+    assert len(queries) == 7 + visit, [q["sql"] for q in queries]
 
 
 def test_a_members_first_look_at_a_changed_thread_loads_its_answers(
@@ -613,7 +613,7 @@ def test_a_members_first_look_at_a_changed_thread_loads_its_answers(
     assert "Une de plus." in text_of(response)
     # As above, and the roots, their replies and their authors.
     visit = 1 if connection.vendor == "postgresql" else 2
-    assert len(queries) == 11 + visit, [q["sql"] for q in queries]
+    assert len(queries) == 10 + visit, [q["sql"] for q in queries]
 
 
 def test_an_anonymous_page_is_four_queries(client, question, alice, bob):
@@ -642,6 +642,15 @@ def _pressed(response) -> dict[int, str]:
     }
 
 
+def _flagged(response) -> set[int]:
+    """The answers the page says the viewer flagged."""
+    return {
+        int(control["id"].removeprefix("flag-"))
+        for control in soup(response).select(".flag-control")
+        if control.select_one(".flag-control__mine")
+    }
+
+
 @pytest.mark.parametrize("ids_max", [1000, 1], ids=["by the page's ids", "by question"])
 def test_a_members_votes_show_on_the_page_of_the_answers_they_are_on(
     client_for, question, alice, bob, settings, monkeypatch, ids_max
@@ -655,10 +664,13 @@ def test_a_members_votes_show_on_the_page_of_the_answers_they_are_on(
     ]
     do_set_vote(voter=bob, answer=roots[0], value=1)
     do_set_vote(voter=bob, answer=roots[3], value=-1)
+    do_flag(reporter=bob, answer=roots[2], reason="spam")
     browser = client_for(bob)
     url = question.get_absolute_url() + "?sort=old"
-    assert _pressed(browser.get(url)) == {roots[0].pk: "up"}
-    assert _pressed(browser.get(url + "&page=2")) == {roots[3].pk: "down"}
+    first, second = browser.get(url), browser.get(url + "&page=2")
+    assert _pressed(first) == {roots[0].pk: "up"}
+    assert _pressed(second) == {roots[3].pk: "down"}
+    assert [_flagged(first), _flagged(second)] == [set(), {roots[2].pk}]
 
 
 # --- Which question a URL names (forum.views.access.access_question) ------------------
