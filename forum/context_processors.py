@@ -65,6 +65,11 @@ def inbox(request):
     return {"unread_notifications": lambda: _count(request)}
 
 
+def remember_unread_count(request, count: int) -> None:
+    """The header's count, already read with something else: it need not be asked again."""
+    request._unread_notifications = count
+
+
 def _count(request) -> int:
     from .notifications import unread_count
 

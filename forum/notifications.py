@@ -252,6 +252,13 @@ def unread_count(member: User) -> int:
     return Notification.objects.filter(recipient=member, read_at__isnull=True).count()
 
 
+# unread_count as an SQL expression (its one parameter: the member's id), for a page that
+# reads it along with other facts (forum.views.threads).
+UNREAD_COUNT_SQL = (
+    "(SELECT COUNT(*) FROM forum_notification n WHERE n.recipient_id = %s AND n.read_at IS NULL)"
+)
+
+
 def mark_read(member: User, notification: Notification) -> int:
     """Mark a notification read, with the unread replies it stands for; return how many."""
     rows = Notification.objects.filter(recipient=member, read_at__isnull=True)

@@ -78,23 +78,33 @@ def article_follow(request, article: Article) -> FollowButton:
     return _button(request, "article", article, following)
 
 
-def question_follow(request, question: Question) -> FollowButton:
+# Whether a member follows a question, or an article, as SQL expressions (parameters: the
+# member's id, then the question's or the article's), for a page that reads them along
+# with other facts (forum.views.threads) and passes them to question_follow.
+FOLLOWS_QUESTION_SQL = (
+    "EXISTS (SELECT 1 FROM forum_follow f WHERE f.member_id = %s AND f.question_id = %s)"
+)
+FOLLOWS_ARTICLE_SQL = (
+    "EXISTS (SELECT 1 FROM forum_follow f WHERE f.member_id = %s AND f.article_id = %s)"
+)
+
+
+def question_follow(request, question: Question, *, known=None) -> FollowButton:
     """The question page's button, and whether the viewer follows the whole article (which
-    brings this question's new answers too), in one query."""
-    followed = []
-    if request.user.is_authenticated:
+    brings this question's new answers too), in one query; none when ``known`` holds both
+    already (following the question, following its article)."""
+    if known is not None:
+        following, through_article = known
+    elif request.user.is_authenticated:
         followed = list(
             Follow.objects.filter(member=request.user)
             .filter(Q(question=question) | Q(article_id=question.article_id))
             .values_list("question_id", flat=True)
         )
-    return _button(
-        request,
-        "question",
-        question,
-        question.pk in followed,
-        through_article=None in followed,
-    )
+        following, through_article = question.pk in followed, None in followed
+    else:
+        following, through_article = False, False
+    return _button(request, "question", question, following, through_article=through_article)
 
 
 def answer_follow(request, answer: Answer) -> FollowButton | None:

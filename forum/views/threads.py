@@ -1,6 +1,7 @@
 """Reading a discussion: the question page and an answer's permalink."""
 
 from django.conf import settings
+from django.db import connection
 from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -9,14 +10,28 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from .. import notifications
+from ..context_processors import remember_unread_count
 from ..forms import AnswerForm
 from ..models import Block, QuestionVisit
+from ..notifications import UNREAD_COUNT_SQL
 from ..pagecache import load_shared_thread_page, shared_for_anonymous
 from ..rendering import render_nodes
-from ..rules import answering_refusal, has_verified_email, hydrate, replying_refusal
+from ..rules import (
+    VERIFIED_EMAIL_SQL,
+    answering_refusal,
+    has_verified_email,
+    hydrate,
+    remember_verified,
+    replying_refusal,
+)
 from ..threads import DEFAULT_SORT, SORTS, load_answer_context, sort_choices
 from .access import access_answer, access_question
-from .following import answer_follow, question_follow
+from .following import (
+    FOLLOWS_ARTICLE_SQL,
+    FOLLOWS_QUESTION_SQL,
+    answer_follow,
+    question_follow,
+)
 
 SORT_COOKIE = "answer_sort"
 SORT_COOKIE_AGE = 60 * 60 * 24 * 365
@@ -85,6 +100,25 @@ def answer_form_context(request, question, *, parent=None, form=None, refusal=""
     }
 
 
+def _read_member_facts(request, question) -> tuple[bool, bool]:
+    """Three facts that three parts of a member's question page ask, in one plain
+    statement, each part told so that none asks again: whether the member has a verified
+    address (the answer form, forum.rules), their unread notifications (the header), and
+    whether they follow the question and its whole article (the follow button, returned).
+    (Three ORM queries: 1.8 ms; this one: 0.4.)"""
+    user = request.user
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {VERIFIED_EMAIL_SQL}, {UNREAD_COUNT_SQL}, "
+            f"{FOLLOWS_QUESTION_SQL}, {FOLLOWS_ARTICLE_SQL}",
+            [user.pk, user.pk, user.pk, question.pk, user.pk, question.article_id],
+        )
+        verified, unread, follows_question, follows_article = cursor.fetchone()
+    remember_verified(user, bool(verified))  # SQLite answers booleans as integers
+    remember_unread_count(request, unread)
+    return bool(follows_question), bool(follows_article)
+
+
 def _chosen_sort(request) -> tuple[str, bool]:
     """The sort asked for in the URL (then remembered), else the remembered one."""
     asked = request.GET.get("sort")
@@ -127,8 +161,9 @@ def question_page(request, slug, question):
     context = thread_context(request, question, thread.nodes, thread=thread)
     if loading_more:
         return render(request, "forum/question.html#thread-page", context)
+    follows = _read_member_facts(request, question) if request.user.is_authenticated else None
     context |= answer_form_context(request, question)
-    context["follow_button"] = question_follow(request, question)
+    context["follow_button"] = question_follow(request, question, known=follows)
     response = render(request, "forum/question.html", context)
     if remember:
         response.set_cookie(SORT_COOKIE, sort, max_age=SORT_COOKIE_AGE, samesite="Lax")

@@ -592,13 +592,13 @@ def test_a_members_page_costs_the_same_queries_whatever_the_thread(
         response = bob_browser.get(question.get_absolute_url())
     assert len(soup(response).select("li.node")) == size
     # session with its member (in the database: it must survive a Redis outage, and read
-    # together: forum.sessions), verified e-mail, question, last visit (read and write: one
-    # upsert on PostgreSQL), the page version (the answers themselves come from the copy
-    # the first visit left, forum.pagecache),
-    # the member's own votes and open flags on the page (and whom they blocked: one
-    # query), whether they follow the question (or its article), their unread notifications
+    # together: forum.sessions), question, last visit (read and write: one upsert on
+    # PostgreSQL), the page version (the answers themselves come from the copy the first
+    # visit left, forum.pagecache), the member's own votes and open flags on the page (and
+    # whom they blocked: one query), and in one query their verified e-mail, unread
+    # notifications and whether they follow the question (or its article)
     visit = 1 if connection.vendor == "postgresql" else 2
-    assert len(queries) == 7 + visit, [q["sql"] for q in queries]
+    assert len(queries) == 5 + visit, [q["sql"] for q in queries]
 
 
 def test_a_members_first_look_at_a_changed_thread_loads_its_answers(
@@ -613,7 +613,7 @@ def test_a_members_first_look_at_a_changed_thread_loads_its_answers(
     assert "Une de plus." in text_of(response)
     # As above, and the roots, their replies and their authors.
     visit = 1 if connection.vendor == "postgresql" else 2
-    assert len(queries) == 10 + visit, [q["sql"] for q in queries]
+    assert len(queries) == 8 + visit, [q["sql"] for q in queries]
 
 
 def test_an_anonymous_page_is_four_queries(client, question, alice, bob):
@@ -710,3 +710,35 @@ def test_a_question_is_found_when_the_orm_finds_it_published(state, slowed, mode
         access_question(slug, question.slug + "-autre")
     with pytest.raises(Http404):
         access_question(slug + "-autre", question.slug)
+
+
+# --- What is the member's own on their page --------------------------------------------
+
+
+def test_a_members_page_says_what_is_theirs(
+    client_for, question, alice, bob, carol_unverified, django_capture_on_commit_callbacks
+):
+    """The facts the page reads in one query (forum.views.threads._read_member_facts), each
+    where it shows: the unread count in the header, the follow button's state, the answer
+    form or the reason it is not offered."""
+    from forum.models import Follow
+    from forum.notifications import unread_count
+
+    mine = make_answer(question, alice, body="La mienne.")
+    with django_capture_on_commit_callbacks(execute=True):  # the replies notify alice
+        for n in range(3):
+            make_answer(question, bob, parent=mine, body=f"Réponse {n}.")
+    Follow.objects.create(member=alice, article=question.article)
+    page = soup(client_for(alice).get(question.get_absolute_url()))
+    assert unread_count(alice) == 3
+    assert plain(page.select_one("#inbox-link .badge").text) == "(3 non lues)"
+    assert (
+        "Vous suivez toutes les discussions de cet article" in page.select_one(".follow-bar").text
+    )
+    assert page.select_one("form#answer-form")
+
+    page = soup(client_for(carol_unverified).get(question.get_absolute_url()))
+    assert page.select_one("#inbox-link .badge") is None
+    assert "Vous suivez toutes les discussions" not in page.select_one(".follow-bar").text
+    assert page.select_one("form#answer-form") is None
+    assert "Confirmez votre adresse e-mail" in page.select_one("#answer-form").text
