@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,10 +105,13 @@ def signed_in_members(prefix: str, count: int) -> list[dict]:
     """``count`` members with a confirmed address (``<prefix><n>``), each signed in: their
     session cookie and a CSRF secret, as a browser of theirs would hold them."""
     from allauth.account.models import EmailAddress
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
 
     from forum.models import User
+
+    # The site's own session store (forum.sessions), as signing in writes them.
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 
     members = []
     for n in range(count):
