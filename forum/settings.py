@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from forum.dbpool import check_if_idle, note_return
+from forum.dbpool import check_if_idle
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -233,9 +233,9 @@ def database(url: str) -> dict:
                 # Seconds a request waits for a connection: when the database is down, a
                 # quick 503 (forum.middleware) rather than sync workers stalled for long.
                 "timeout": env_int("DB_POOL_TIMEOUT", 1),
-                # Checked before lending only after sitting idle (forum.dbpool).
+                # Checked before lending only after sitting idle (forum.dbpool); no
+                # "reset" callback: with one, every return goes through a worker thread.
                 "check": check_if_idle,
-                "reset": note_return,
             },
             "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 1),
         }

@@ -6,7 +6,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from forum.dbpool import IDLE_BEFORE_CHECK, check_if_idle, note_return
+from forum.dbpool import IDLE_BEFORE_CHECK, check_if_idle
 
 
 @pytest.fixture
@@ -21,16 +21,17 @@ def raw_connection(db):
     conn.close()
 
 
-def test_a_connection_given_back_a_moment_ago_is_lent_without_a_round_trip(raw_connection):
-    note_return(raw_connection)
-    raw_connection.close()  # were it checked, this broken connection would raise
+def test_a_connection_lent_a_moment_ago_is_lent_again_without_a_round_trip(raw_connection):
+    check_if_idle(raw_connection)  # new: checked, and works
+    raw_connection.close()  # were it checked again, this broken connection would raise
     check_if_idle(raw_connection)
 
 
 def test_a_connection_that_sat_idle_is_checked_and_a_broken_one_refused(raw_connection):
-    note_return(raw_connection)
-    raw_connection.agora_returned_at = time.monotonic() - IDLE_BEFORE_CHECK - 1
-    check_if_idle(raw_connection)  # works: lent
+    check_if_idle(raw_connection)
+    raw_connection.agora_lent_at = time.monotonic() - IDLE_BEFORE_CHECK - 1
+    check_if_idle(raw_connection)  # works: lent, and its clock starts again
+    raw_connection.agora_lent_at = time.monotonic() - IDLE_BEFORE_CHECK - 1
     raw_connection.close()
     with pytest.raises(psycopg.OperationalError):
         check_if_idle(raw_connection)
@@ -47,4 +48,5 @@ def test_the_site_pool_uses_it(settings):
     if connection.vendor != "postgresql":
         assert pool is None
     else:
-        assert pool["check"] is check_if_idle and pool["reset"] is note_return
+        # No reset callback: with one, the pool hands each returned connection to a thread.
+        assert pool["check"] is check_if_idle and "reset" not in pool
