@@ -84,7 +84,7 @@ def sees_the_desk(user) -> bool:
     """Whether the header links to the moderation queue for ``user``."""
     if not user.is_authenticated:
         return False
-    if user.is_staff or "is_moderator" in user.__dict__:  # known without asking
+    if user.is_staff or user.knows_if_moderator():  # known without asking
         return user.is_moderator
     key = f"moderation:is-moderator:{user.pk}"
     known = cache.get(key)

@@ -103,6 +103,12 @@ class User(AbstractUser):
     def is_moderator(self) -> bool:
         return self.is_staff or self.groups.filter(name=MODERATORS_GROUP).exists()
 
+    def knows_if_moderator(self) -> bool:
+        """Whether is_moderator is known already: asked once, or read with other facts
+        (IN_MODERATORS_GROUP_SQL) and set. A method, so that it answers for the member
+        even through request.user's lazy wrapper."""
+        return "is_moderator" in self.__dict__
+
     def remember_language(self, code: str) -> None:
         """Keep the language the member reads the site in, for what is sent to them later."""
         if code != self.language and code in dict(settings.LANGUAGES):
@@ -165,6 +171,14 @@ def _row_reading(model, fields: tuple[str, ...], alias: str):
     position = {field.attname: n for n, field in enumerate(model._meta.concrete_fields)}
     order = sorted(range(len(fields)), key=lambda i: position[fields[i]])
     return converters, order
+
+
+# is_moderator's group half as an SQL expression (parameters: the member's id, then
+# MODERATORS_GROUP), for a page that reads it with other facts and then sets is_moderator.
+IN_MODERATORS_GROUP_SQL = (
+    f"EXISTS (SELECT 1 FROM {User.groups.through._meta.db_table} ug"  # noqa: S608 (names)
+    " JOIN auth_group g ON g.id = ug.group_id WHERE ug.user_id = %s AND g.name = %s)"
+)
 
 
 PATH_DIGITS = 10  # ids below ten billion

@@ -111,3 +111,25 @@ def test_open_notices_and_appeals_count_too(client_for, moderator, waiting, alic
                           quoted_text=answer.body, good_faith=True)  # fmt: skip
     cache.clear()
     assert desk_link(client_for(moderator).get(HOME)).text == "Moderation (4)"
+
+
+def test_a_question_page_reads_whether_its_reader_moderates_with_their_other_facts(
+    client_for, alice, moderator
+):
+    """The question page asks it in the one statement of the member's facts
+    (forum.views.threads), so it needs neither the minute-long memo in the cache nor a
+    query of its own, and a member made a moderator sees the link on the next one."""
+    from django.contrib.auth.models import Group
+
+    from forum.models import MODERATORS_GROUP
+
+    question = make_question()
+    url = "/en" + question.get_absolute_url()
+    browser = client_for(alice)
+    assert desk_link(browser.get(url)) is None
+    alice.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    with CaptureQueriesContext(connection) as queries:
+        assert desk_link(browser.get(url)) is not None
+    assert not [q for q in queries if q["sql"].startswith('SELECT 1 AS "a" FROM "auth_group"')]
+    assert desk_link(client_for(moderator).get(url)) is not None
+    assert cache.get(f"moderation:is-moderator:{alice.pk}") is None
