@@ -318,16 +318,20 @@ def _label(response, *, etag: str, cache_state: str):
 THREAD_SECONDS = 5 * 60
 
 
-def load_shared_thread_page(question, *, viewer, sort, number, per_page, seen_at=None):
+def load_shared_thread_page(
+    question, *, viewer, sort, number, per_page, seen_at=None, version=None
+):
     """The page of answers load_thread_page gives ``viewer``, from the shared copy when
     they see what everyone sees (no answer of theirs awaits review in the question: only
     its author sees such an answer); what is new to them since ``seen_at`` is marked on
-    the copy. One query (the version) when the copy is there."""
+    the copy. One query (the version) when the copy is there, none when the caller read
+    the ``version`` already (thread_version_sql)."""
     # Anonymous readers share the whole page already (SharedPagesMiddleware read the
     # version just before): a second read would be all this could save them.
-    token, sees_own_pending = (
-        _thread_version(question, viewer) if viewer.is_authenticated else (None, False)
-    )
+    if not viewer.is_authenticated:
+        token, sees_own_pending = None, False
+    else:
+        token, sees_own_pending = version or _thread_version(question, viewer)
     if token is None or sees_own_pending:
         return load_thread_page(
             question, viewer=viewer, sort=sort, number=number, per_page=per_page,
@@ -349,22 +353,23 @@ def load_shared_thread_page(question, *, viewer, sort, number, per_page, seen_at
 def _thread_version(question, viewer) -> tuple[str | None, bool]:
     """The article's page version, and whether ``viewer`` has an answer awaiting review
     in ``question`` (forum.rules.visible_answers shows it to them alone)."""
+    expressions, params = thread_version_sql(question, viewer)
     with connections[router.db_for_read(PageVersion)].cursor() as cursor:
-        cursor.execute(
-            _THREAD_VERSION_SQL,
-            [question.pk, viewer.pk, Answer.Status.PENDING, question.article_id],
-        )
-        row = cursor.fetchone()
-    return (row[0], bool(row[1])) if row else (None, False)
+        cursor.execute(f"SELECT {expressions}", params)
+        token, sees_own_pending = cursor.fetchone()
+    return token, bool(sees_own_pending)  # SQLite answers booleans as integers
 
 
-_THREAD_VERSION_SQL = """
-SELECT v.token, EXISTS (
-    SELECT 1 FROM forum_answer a
-    WHERE a.question_id = %s AND a.author_id = %s AND a.status = %s
-)
-FROM forum_pageversion v WHERE v.article_id = %s
-"""
+def thread_version_sql(question, viewer) -> tuple[str, list]:
+    """_thread_version's two SQL expressions and their parameters, for a page that reads
+    them along with other facts, then passes (token, bool) as load_shared_thread_page's
+    ``version``. The token is NULL for an article without a page version yet."""
+    expressions = (
+        "(SELECT v.token FROM forum_pageversion v WHERE v.article_id = %s), "
+        "EXISTS (SELECT 1 FROM forum_answer a"
+        " WHERE a.question_id = %s AND a.author_id = %s AND a.status = %s)"
+    )
+    return expressions, [question.article_id, question.pk, viewer.pk, Answer.Status.PENDING]
 
 
 def _thread_key(token: str, question_id: int, sort: str, number: int, per_page: int) -> str:

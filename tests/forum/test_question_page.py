@@ -593,12 +593,13 @@ def test_a_members_page_costs_the_same_queries_whatever_the_thread(
     assert len(soup(response).select("li.node")) == size
     # session with its member (in the database: it must survive a Redis outage, and read
     # together: forum.sessions), question, last visit (read and write: one upsert on
-    # PostgreSQL), the page version (the answers themselves come from the copy the first
-    # visit left, forum.pagecache), the member's own votes and open flags on the page (and
-    # whom they blocked: one query), and in one query their verified e-mail, unread
-    # notifications and whether they follow the question (or its article)
+    # PostgreSQL), the member's own votes and open flags on the page (and whom they
+    # blocked: one query), and in one query their verified e-mail, unread notifications,
+    # whether they moderate, whether they follow the question (or its article) and the
+    # page version (the answers themselves come from the copy the first visit left,
+    # forum.pagecache)
     visit = 1 if connection.vendor == "postgresql" else 2
-    assert len(queries) == 5 + visit, [q["sql"] for q in queries]
+    assert len(queries) == 4 + visit, [q["sql"] for q in queries]
 
 
 def test_a_members_first_look_at_a_changed_thread_loads_its_answers(
@@ -613,7 +614,7 @@ def test_a_members_first_look_at_a_changed_thread_loads_its_answers(
     assert "Une de plus." in text_of(response)
     # As above, and the roots, their replies and their authors.
     visit = 1 if connection.vendor == "postgresql" else 2
-    assert len(queries) == 8 + visit, [q["sql"] for q in queries]
+    assert len(queries) == 7 + visit, [q["sql"] for q in queries]
 
 
 def test_an_anonymous_page_is_four_queries(client, question, alice, bob):
