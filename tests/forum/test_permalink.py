@@ -140,3 +140,49 @@ def test_post_is_405(client, question, alice):
     response = client.post(permalink(answer))
     assert response.status_code == 405
     assert response["Allow"] == "GET, HEAD"
+
+
+# --- Which answer a permalink names (forum.views.access.access_answer) -----------------
+
+
+@pytest.mark.parametrize("state", ["published", "closed", "draft", "scheduled"])
+@pytest.mark.parametrize("status", ["published", "pending", "removed", "spam"])
+def test_an_answer_is_found_as_the_orm_and_the_rules_find_it(state, status, alice, bob, moderator):
+    """access_answer reads the answer, its author, question, article and slow mode in one
+    plain statement; it finds what the ORM's select_related and the rules would, for the
+    author and for someone else, and the page then asks nothing more of them."""
+    from django.db import connection
+    from django.http import Http404
+    from django.test import RequestFactory
+    from django.test.utils import CaptureQueriesContext
+
+    from forum.models import Answer, SlowMode
+    from forum.rules import may_see, slow_mode_of
+    from forum.views.access import access_answer
+
+    question = make_question(make_article(state))
+    SlowMode.objects.create(question=question, minutes=3, set_by=moderator)
+    answer = make_answer(question, alice, body="Une réponse.", status=status)
+    for viewer in (alice, bob):
+        request = RequestFactory().get("/")
+        request.user = viewer
+        orm = Answer.objects.select_related(
+            "author", "question__article", "question__slow_mode"
+        ).get(pk=answer.pk)
+        visible = may_see(viewer, orm) and orm.question.article.is_published
+        if not visible:
+            with pytest.raises(Http404):
+                access_answer(request, answer.pk)
+            continue
+        found = access_answer(request, answer.pk)
+        with CaptureQueriesContext(connection) as queries:
+            assert (found, found.body_html, found.status) == (orm, orm.body_html, orm.status)
+            assert found.author == alice and found.author.username == "alice"
+            assert found.question == question and found.question.article == question.article
+            assert slow_mode_of(found.question) == 3
+        assert queries.captured_queries == []
+    assert (state, status) != ("published", "published") or visible
+    request = RequestFactory().get("/")
+    request.user = bob
+    with pytest.raises(Http404):
+        access_answer(request, answer.pk + 1000)
