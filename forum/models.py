@@ -140,6 +140,18 @@ class MemberSession(AbstractBaseSession):
         return SessionStore
 
 
+def all_fields(model) -> list[str]:
+    """Every column of ``model``, by field name, in the order select_columns gives them."""
+    return [field.attname for field in model._meta.concrete_fields]
+
+
+def select_columns(alias: str, model) -> str:
+    """Every column of ``model`` (as the ORM reads them) under the table alias ``alias``,
+    for a plain statement read back with instance_from_row(model, all_fields(model), …)."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
+
+
 def instance_from_row(model, fields, values, *, using: str = "default"):
     """An instance of ``model`` from raw column values of ``fields`` read from the database
     ``using``, converted as the ORM would (SQLite returns datetimes as text): for the hot

@@ -331,7 +331,9 @@ def load_shared_thread_page(
     if not viewer.is_authenticated:
         token, sees_own_pending = None, False
     else:
-        token, sees_own_pending = version or _thread_version(question, viewer)
+        token, sees_own_pending = (
+            version if version is not None else _thread_version(question, viewer)
+        )
     if token is None or sees_own_pending:
         return load_thread_page(
             question, viewer=viewer, sort=sort, number=number, per_page=per_page,

@@ -23,9 +23,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 
-from .models import MemberSession, User, instance_from_row
-
-_MEMBER_FIELDS = [field.attname for field in User._meta.concrete_fields]
+from .models import MemberSession, User, all_fields, instance_from_row, select_columns
 
 
 @cache
@@ -33,10 +31,9 @@ def _read_sql() -> str:
     """The session with its member's row, if it names one (all the member's columns, as
     Django's authentication reads them)."""
     # Table and column names from the models; the values are parameters.
-    columns = ", ".join(f"u.{connection.ops.quote_name(name)}" for name in _MEMBER_FIELDS)
     sessions, members = MemberSession._meta.db_table, User._meta.db_table
     return (
-        f"SELECT s.session_data, {columns} FROM {sessions} s "  # noqa: S608
+        f"SELECT s.session_data, {select_columns('u', User)} FROM {sessions} s "  # noqa: S608
         f"LEFT JOIN {members} u ON u.id = s.member_id "
         "WHERE s.session_key = %s AND s.expire_date > %s"
     )
@@ -67,7 +64,7 @@ class SessionStore(DatabaseSessionStore):
             return None
         session_data, *member = row
         if member[0] is not None:  # the id: a LEFT JOIN gives NULLs for a reader's session
-            self.member = instance_from_row(User, _MEMBER_FIELDS, member)
+            self.member = instance_from_row(User, all_fields(User), member)
         return MemberSession(session_key=self.session_key, session_data=session_data)
 
 

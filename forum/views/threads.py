@@ -182,13 +182,15 @@ def question_page(request, slug, question):
         number=number,
         per_page=settings.ANSWERS_PER_PAGE,
         seen_at=None if loading_more else _last_visit(request, question),
-        version=member and member.thread_version,
+        version=member.thread_version if member else None,
     )
     context = thread_context(request, question, thread.nodes, thread=thread)
     if loading_more:
         return render(request, "forum/question.html#thread-page", context)
     context |= answer_form_context(request, question)
-    context["follow_button"] = question_follow(request, question, known=member and member.follows)
+    context["follow_button"] = question_follow(
+        request, question, known=member.follows if member else None
+    )
     response = render(request, "forum/question.html", context)
     if remember:
         response.set_cookie(SORT_COOKIE, sort, max_age=SORT_COOKIE_AGE, samesite="Lax")
