@@ -1,4 +1,5 @@
-"""The pool checks a connection before lending it only after it sat idle (forum.dbpool)."""
+"""The pool checks a connection before lending it only after it sat idle (forum.dbpool);
+statements run again are prepared, so that PostgreSQL plans them once (forum.settings)."""
 
 import time
 
@@ -7,6 +8,7 @@ import pytest
 from django.db import connection
 
 from forum.dbpool import IDLE_BEFORE_CHECK, check_if_idle
+from forum.settings import PREPARE_AFTER_RUNS, database
 
 
 @pytest.fixture
@@ -50,3 +52,38 @@ def test_the_site_pool_uses_it(settings):
     else:
         # No reset callback: with one, the pool hands each returned connection to a thread.
         assert pool["check"] is check_if_idle and "reset" not in pool
+
+
+def _prepared(marker: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            [f"%{marker}%"],
+        )
+        return cursor.fetchone()[0]
+
+
+def test_a_statement_run_again_is_prepared_so_planned_once(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    # Parameters travel apart from the text, so each run is the same statement, whatever
+    # the values; after a few runs psycopg prepares it on this connection.
+    statement = "SELECT %s::bigint + 1 AS prepared_marker"
+    with connection.cursor() as cursor:
+        for value in range(PREPARE_AFTER_RUNS):
+            cursor.execute(statement, [value])
+        assert cursor.fetchone() == (PREPARE_AFTER_RUNS,)
+        assert _prepared("prepared_marker") == 0  # a statement run once is not kept
+        cursor.execute(statement, [41])
+        assert cursor.fetchone() == (42,)
+    assert _prepared("prepared_marker") == 1
+
+
+def test_prepared_statements_can_be_turned_off_for_an_old_pgbouncer(monkeypatch):
+    url = "postgres://agora@127.0.0.1:6432/agora"
+    assert database(url)["OPTIONS"]["prepare_threshold"] == PREPARE_AFTER_RUNS
+    monkeypatch.setenv("DB_PREPARED_STATEMENTS", "0")
+    options = database(url)["OPTIONS"]
+    # Django's own default: nothing is prepared, which a shared server connection needs.
+    assert options["prepare_threshold"] is None
+    assert options["server_side_binding"] is True
