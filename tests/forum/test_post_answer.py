@@ -269,6 +269,25 @@ def test_bad_text_is_a_400_with_the_reason_and_keeps_the_text(
     assert not Answer.objects.exists()
 
 
+def test_a_form_sent_back_with_an_error_keeps_its_submission_key(client_for, question, alice):
+    """Corrected and sent again, it is still the one submission it was: a second click
+    on the corrected form does not post twice."""
+    alice_browser = client_for(alice)
+    action, fields, headers = alice_browser.read_form(question.get_absolute_url(), FORM)
+    assert fields["idempotency_key"] and fields["shown_at"] and fields["website"] == ""
+    refused = alice_browser.post_form(action, fields | {"body": "x"}, headers)
+    assert refused.status_code == 400
+    again = soup(refused).select_one(FORM)
+    for name in ("idempotency_key", "shown_at"):
+        field = again.find("input", attrs={"name": name})
+        assert field["value"] == fields[name] and field["id"] == f"id_{name}"
+    corrected = {**fields, "body": "Corrigée."}
+    first = alice_browser.post_form(action, corrected, headers)
+    second = alice_browser.post_form(action, corrected, headers)
+    assert first.status_code == second.status_code == 302
+    assert Answer.objects.count() == 1
+
+
 def test_errors_are_summarised_at_the_top_and_tied_to_the_field(client_for, question, alice):
     response = client_for(alice).submit(question.get_absolute_url(), FORM, {"body": "x"})
     form = soup(response).select_one(FORM)
