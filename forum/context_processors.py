@@ -53,7 +53,9 @@ def moderation(request):
     return {
         "shows_moderation": SimpleLazyObject(lambda: sees_the_desk(request.user)),
         "moderation_waiting": SimpleLazyObject(waiting_count),
-        "notices": SimpleLazyObject(lambda: unread_notices(request.user, count=_count(request))),
+        "notices": SimpleLazyObject(
+            lambda: unread_notices(request.user, count=unread_count_for(request))
+        ),
     }
 
 
@@ -62,7 +64,7 @@ def inbox(request):
     once per request, when the header prints it)."""
     # A callable, which the template calls when it prints the count (a lazy object would
     # not do: plural forms need a real number).
-    return {"unread_notifications": lambda: _count(request)}
+    return {"unread_notifications": lambda: unread_count_for(request)}
 
 
 def remember_unread_count(request, count: int) -> None:
@@ -70,7 +72,7 @@ def remember_unread_count(request, count: int) -> None:
     request._unread_notifications = count
 
 
-def _count(request) -> int:
+def unread_count_for(request) -> int:
     from .notifications import unread_count
 
     if not request.user.is_authenticated:

@@ -10,7 +10,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import connection, connections, models
 from django.db.models.functions import Lower
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -118,6 +118,13 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return str(DELETED_MEMBER_NAME) if self.is_anonymised else self.username
+
+    def get_absolute_url(self) -> str:
+        # A pseudonym no address can hold (a "/", which sign-up refuses) has no page.
+        try:
+            return reverse("forum:member", kwargs={"username": self.username})
+        except NoReverseMatch:
+            return ""
 
 
 class MemberSession(AbstractBaseSession):

@@ -238,12 +238,17 @@ def fast_forms(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate-limit counters and rendered answers live in the cache; each test starts empty."""
+    """Rate-limit counters and rendered answers live in the cache, members' page frames in
+    the process (forum.frames); each test starts empty."""
     from django.core.cache import cache
 
+    from forum import frames
+
     cache.clear()
+    frames.forget_all()
     yield
     cache.clear()
+    frames.forget_all()
 
 
 # PostgreSQL writes the article's page version (forum.pagecache) when a transaction

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 from .. import notifications
 from ..context_processors import remember_unread_count
 from ..forms import AnswerForm
+from ..frames import member_question_page
 from ..models import IN_MODERATORS_GROUP_SQL, MODERATORS_GROUP, Block, QuestionVisit
 from ..notifications import UNREAD_COUNT_SQL
 from ..pagecache import load_shared_thread_page, shared_for_anonymous, thread_version_sql
@@ -191,7 +192,10 @@ def question_page(request, slug, question):
     context["follow_button"] = question_follow(
         request, question, known=member.follows if member else None
     )
-    response = render(request, "forum/question.html", context)
+    response = (
+        member is not None
+        and member_question_page(request, context, version=member.thread_version[0])
+    ) or render(request, "forum/question.html", context)
     if remember:
         response.set_cookie(SORT_COOKIE, sort, max_age=SORT_COOKIE_AGE, samesite="Lax")
     return response
