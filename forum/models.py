@@ -444,20 +444,32 @@ class QuestionVisit(models.Model):
             )
             return seen_at
         with connection.cursor() as cursor:
-            # The WITH part reads the row as it was before the statement: PostgreSQL runs
-            # every part of one statement on the same snapshot.
-            cursor.execute(_RECORD_VISIT_SQL, [user.pk, question.pk, user.pk, question.pk, now])
+            cursor.execute(
+                f"WITH {RECORD_VISIT_SQL} SELECT {PREVIOUS_VISIT_SQL}",
+                record_visit_params(user, question, now),
+            )
             return cursor.fetchone()[0]
 
 
-_RECORD_VISIT_SQL = """
-WITH previous AS (
+# record() on PostgreSQL as the WITH part of a statement, which reads the previous time as
+# PREVIOUS_VISIT_SQL (a member's question page reads it with their other facts:
+# forum.views.threads). PostgreSQL runs every part of one statement on the same snapshot,
+# so previous_visit reads the row as it was before the upsert; and it runs a data-changing
+# WITH part to completion whether or not the rest reads it.
+RECORD_VISIT_SQL = """
+previous_visit AS (
     SELECT seen_at FROM forum_questionvisit WHERE user_id = %s AND question_id = %s
+),
+visit AS (
+    INSERT INTO forum_questionvisit (user_id, question_id, seen_at) VALUES (%s, %s, %s)
+    ON CONFLICT (user_id, question_id) DO UPDATE SET seen_at = EXCLUDED.seen_at
 )
-INSERT INTO forum_questionvisit (user_id, question_id, seen_at) VALUES (%s, %s, %s)
-ON CONFLICT (user_id, question_id) DO UPDATE SET seen_at = EXCLUDED.seen_at
-RETURNING (SELECT seen_at FROM previous)
 """
+PREVIOUS_VISIT_SQL = "(SELECT seen_at FROM previous_visit)"
+
+
+def record_visit_params(user, question, now) -> list:
+    return [user.pk, question.pk, user.pk, question.pk, now]
 
 
 # --- Moderation ----------------------------------------------------------------

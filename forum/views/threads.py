@@ -1,5 +1,6 @@
 """Reading a discussion: the question page and an answer's permalink."""
 
+from datetime import datetime
 from typing import NamedTuple
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -15,7 +17,15 @@ from .. import notifications
 from ..context_processors import remember_unread_count
 from ..forms import AnswerForm
 from ..frames import member_question_page
-from ..models import IN_MODERATORS_GROUP_SQL, MODERATORS_GROUP, Block, QuestionVisit
+from ..models import (
+    IN_MODERATORS_GROUP_SQL,
+    MODERATORS_GROUP,
+    PREVIOUS_VISIT_SQL,
+    RECORD_VISIT_SQL,
+    Block,
+    QuestionVisit,
+    record_visit_params,
+)
 from ..notifications import UNREAD_COUNT_SQL
 from ..pagecache import load_shared_thread_page, shared_for_anonymous, thread_version_sql
 from ..rendering import render_nodes
@@ -106,6 +116,7 @@ def answer_form_context(request, question, *, parent=None, form=None, refusal=""
 class MemberFacts(NamedTuple):
     follows: tuple[bool, bool]  # the question, its whole article: question_follow(known=)
     thread_version: tuple[str | None, bool]  # load_shared_thread_page(version=)
+    last_visit: datetime | None  # before this one, which is recorded: what is new since
 
 
 def _read_member_facts(request, question) -> MemberFacts:
@@ -114,19 +125,26 @@ def _read_member_facts(request, question) -> MemberFacts:
     answer form, forum.rules), their unread notifications and whether they moderate (the
     header), whether they follow the question and its whole article (the follow button)
     and the thread's version for them (the shared answers). (Four ORM queries, a cache
-    read and the version's query: 2.1 ms; this one: 0.4.)"""
+    read and the version's query: 2.1 ms; this one: 0.4.) On PostgreSQL the same statement
+    records this visit and reads the last one (QuestionVisit.record's upsert): one round
+    trip less on every member's page."""
     user = request.user
     version, version_params = thread_version_sql(question, user)
+    sql = (
+        f"SELECT {VERIFIED_EMAIL_SQL}, {UNREAD_COUNT_SQL}, {IN_MODERATORS_GROUP_SQL}, "
+        f"{FOLLOWS_QUESTION_SQL}, {FOLLOWS_ARTICLE_SQL}, {version}"
+    )
+    params = [
+        user.pk, user.pk, user.pk, MODERATORS_GROUP,
+        user.pk, question.pk, user.pk, question.article_id, *version_params,
+    ]  # fmt: skip
+    with_visit = connection.vendor == "postgresql"
+    if with_visit:
+        sql = f"WITH {RECORD_VISIT_SQL} {sql}, {PREVIOUS_VISIT_SQL}"
+        params = [*record_visit_params(user, question, timezone.now()), *params]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {VERIFIED_EMAIL_SQL}, {UNREAD_COUNT_SQL}, {IN_MODERATORS_GROUP_SQL}, "
-            f"{FOLLOWS_QUESTION_SQL}, {FOLLOWS_ARTICLE_SQL}, {version}",
-            [
-                user.pk, user.pk, user.pk, MODERATORS_GROUP,
-                user.pk, question.pk, user.pk, question.article_id, *version_params,
-            ],
-        )  # fmt: skip
-        (verified, unread, moderates, follows_question, follows_article, token, pending) = (
+        cursor.execute(sql, params)
+        (verified, unread, moderates, follows_question, follows_article, token, pending, *visit) = (
             cursor.fetchone()
         )
     # SQLite answers booleans as integers.
@@ -136,6 +154,7 @@ def _read_member_facts(request, question) -> MemberFacts:
     return MemberFacts(
         follows=(bool(follows_question), bool(follows_article)),
         thread_version=(token, bool(pending)),
+        last_visit=visit[0] if with_visit else QuestionVisit.record(user, question),
     )
 
 
@@ -154,13 +173,6 @@ def _page_number(request) -> int:
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
         raise Http404(_("There is no such page."))
     return int(raw)
-
-
-def _last_visit(request, question):
-    """When this member last read the question; records this visit."""
-    if not request.user.is_authenticated:
-        return None
-    return QuestionVisit.record(request.user, question)
 
 
 @require_safe
@@ -182,7 +194,8 @@ def question_page(request, slug, question):
         sort=sort,
         number=number,
         per_page=settings.ANSWERS_PER_PAGE,
-        seen_at=None if loading_more else _last_visit(request, question),
+        # What is new since the member's last visit (none for a reader, nor for a next page).
+        seen_at=member.last_visit if member else None,
         version=member.thread_version if member else None,
     )
     context = thread_context(request, question, thread.nodes, thread=thread)
