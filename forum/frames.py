@@ -88,7 +88,7 @@ def member_question_page(request, context: dict, *, version: str | None) -> Http
         "member-url": conditional_escape(user.get_absolute_url()),
         "form-key": conditional_escape(form["idempotency_key"].value()) if form else "",
         "form-time": conditional_escape(form["shown_at"].value()) if form else "",
-        "csrf-token": conditional_escape(get_token(request)),
+        "csrf-token": conditional_escape(context.get("csrf_token") or get_token(request)),
     }
     return HttpResponse(_HOLE.sub(lambda hole: own[hole.group(1) or "csrf-token"], frame))
 

@@ -345,7 +345,12 @@ def score_visible(user, answer: Answer) -> bool:
     always sees it."""
     if user.is_authenticated and user.pk == answer.author_id:
         return True
-    return answer.created_at + settings.SCORE_HIDDEN_FOR <= timezone.now()
+    return not _still_young(answer, timezone.now())
+
+
+def _still_young(answer: Answer, now) -> bool:
+    """Whether ``answer``'s score is hidden from everyone but its author (score_visible)."""
+    return answer.created_at + settings.SCORE_HIDDEN_FOR > now
 
 
 def visible_scores() -> Q:
@@ -424,13 +429,16 @@ def hydrate(user, question: Question, answers) -> dict[int, ViewerFacts]:
     What shows is what the rules allow anyone in the viewer's shoes: a reader sees the
     reply link and the vote buttons, and signing in then tells them what applies."""
     answers = list(answers)
+    # Read through request.user's lazy wrapper once, not a few times per answer.
+    viewer_id = user.pk if user.is_authenticated else None
     my_votes, blocked, my_flags = {}, set(), {}
-    if user.is_authenticated and answers:
+    if viewer_id is not None and answers:
         my_votes, blocked, my_flags = _viewer_rows(user, question, answers)
+    now = timezone.now()
     facts = {}
     for answer in answers:
         answer.question = question  # one question for the page: no query per answer
-        own = user.is_authenticated and user.pk == answer.author_id
+        own = viewer_id is not None and viewer_id == answer.author_id
         facts[answer.pk] = ViewerFacts(
             can_edit=own and not editing_refusal(user, answer),
             can_delete=own and not deleting_refusal(user, answer),
@@ -439,7 +447,7 @@ def hydrate(user, question: Question, answers) -> dict[int, ViewerFacts]:
             can_flag=not own and not flag_target_refusal(answer),
             my_flag=my_flags.get(answer.pk, ""),
             my_vote=my_votes.get(answer.pk, 0),
-            score_hidden=not score_visible(user, answer),
+            score_hidden=not own and _still_young(answer, now),  # score_visible
             author_blocked=answer.author_id in blocked,
         )
     return facts

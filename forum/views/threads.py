@@ -68,12 +68,16 @@ def thread_context(request, question, nodes, *, focus_id=None, **extra):
         node.viewer = facts[node.answer.pk]
         node.is_focus = node.answer.pk == focus_id
     prefix = answer_url_prefix()
+    # An anonymous reader's answers hold no form, and their page no token (forum.pagecache).
+    # A member's page masks their token once, for its answers and for the page's own forms
+    # (Django's csrf_token tag reads it from the context); each masking costs 32 draws of
+    # the system's random source.
+    token = get_token(request) if request.user.is_authenticated else ""
     rendered = render_nodes(
         nodes,
         answer_url_prefix=prefix,
         member_url_prefix=member_url_prefix(),
-        # An anonymous reader's answers hold no form, and their page no token (forum.pagecache).
-        csrf_token=get_token(request) if request.user.is_authenticated else "",
+        csrf_token=token,
         anonymous=not request.user.is_authenticated,
     )
     return {
@@ -83,6 +87,7 @@ def thread_context(request, question, nodes, *, focus_id=None, **extra):
         "rendered_nodes": rendered,
         "has_nodes": bool(nodes),
         "sort_choices": sort_choices(),
+        **({"csrf_token": token} if token else {}),
         **extra,
     }
 

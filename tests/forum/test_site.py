@@ -1,5 +1,7 @@
 """The site's plumbing: health check, robots.txt, sitemap.xml, security headers, error pages."""
 
+import gzip
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -50,8 +52,29 @@ def test_pages_go_out_compressed_to_browsers_that_accept_it(client):
     response = client.get("/", headers={"accept-encoding": "gzip, br"})
     assert response["Content-Encoding"] == "gzip"
     assert "Accept-Encoding" in response["Vary"]
+    assert int(response["Content-Length"]) == len(response.content)
     plain = client.get("/")
     assert not plain.has_header("Content-Encoding")
+    assert gzip.decompress(response.content) == plain.content
+
+
+def test_a_members_compressed_page_varies_in_length_whatever_it_holds(client_for, alice):
+    """BREACH: an attacker who makes a member's browser send guesses learns a secret on the
+    page when the compressed length shrinks for a right guess. Each compressed page carries
+    a name of random length in its gzip header, so equal pages differ in length."""
+    question = make_question()
+    member = client_for(alice)
+    lengths, names = set(), set()
+    for _ in range(20):
+        page = member.get(question.get_absolute_url(), headers={"accept-encoding": "gzip"})
+        assert page.status_code == 200 and page["Content-Encoding"] == "gzip"
+        assert page.content[3] & gzip.FNAME  # the header says a name follows it
+        name = page.content[10 : page.content.index(b"\x00", 10)]
+        assert set(name) <= {ord("a")}
+        lengths.add(len(page.content))
+        names.add(len(name))
+        assert alice.display_name in gzip.decompress(page.content).decode()
+    assert len(names) > 1 and len(lengths) > 1
 
 
 def test_probes_are_answered_over_plain_http_whatever_the_host(settings):
