@@ -25,6 +25,7 @@ notifications: see bench/notifications.py (an inbox of 10,000 notifications; a r
 votes: see bench/votes.py (PostgreSQL only).
 load: see bench/load.py (gunicorn with production settings, PostgreSQL and Redis: each
     page next to /healthz; about 4 minutes, 2½ when threads built its discussions).
+middleware: see bench/middleware.py (each middleware's own CPU time on four requests).
 scale: see bench/scale.py (PostgreSQL only: 1,000,000 answers loaded in bulk, about 4
     minutes; each page against the same page of a 1,000-answer question).
 
@@ -145,6 +146,12 @@ def _load(args, url):
     return load.run(url, seconds=args.seconds, log=_log)
 
 
+def _middleware(args, url):
+    from bench import middleware
+
+    return middleware.run(repeat=args.repeat * 10, log=_log)
+
+
 def _scale(args, url):
     from bench import scale
 
@@ -161,6 +168,7 @@ BENCHMARKS = {
     "votes": (_votes, False),  # needs PostgreSQL's row locks and a real server
     "load": (_load, False),  # PostgreSQL, Redis and gunicorn: each page next to /healthz
     "scale": (_scale, False),  # PostgreSQL: a million answers loaded in bulk
+    "middleware": (_middleware, True),  # each middleware's own cost, in process
 }
 
 
