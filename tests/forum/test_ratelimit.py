@@ -59,6 +59,16 @@ def test_redis_counters_expire_after_their_window(shared_cache):
     assert 3590 < client.ttl(key) <= 3601
 
 
+@pytest.mark.parametrize("shared_cache", ["redis"], indirect=True)
+def test_counting_goes_on_when_redis_forgot_its_scripts(shared_cache):
+    """A restarted Redis (or SCRIPT FLUSH) no longer knows the counting script: the next
+    request loads it again, and the count goes on."""
+    assert ratelimit.hit(("test", "erin", "2/3600")) is None
+    redis.Redis.from_url(REDIS_URL).script_flush()
+    assert ratelimit.hit(("test", "erin", "2/3600")) is None
+    assert ratelimit.hit(("test", "erin", "2/3600")) is not None
+
+
 def test_requests_at_once_are_each_counted(shared_cache):
     """The first requests of a window race to create its counter: none may be lost."""
     barrier = threading.Barrier(20)
