@@ -39,6 +39,7 @@ from django.test import Client
 from django.utils import timezone
 
 from bench.threads import MAX_DEPTH, SENTENCES, TOP_LEVEL_SHARE, VOTER_VOTES
+from forum import rendering
 
 SMALL = 1_000
 AUTHORS = 300
@@ -560,6 +561,7 @@ def _get(client: Client, url: str, *, cold: bool, reader: bool):
     """One request, timed; a ``reader`` comes anonymous and new: without a cookie."""
     if cold:
         cache.clear()
+        rendering.forget_all()  # the copies kept in this process too
     if reader:
         client.cookies.clear()
     started = time.perf_counter()
@@ -586,6 +588,7 @@ def _interleaved(urls: dict, client: Client, *, reader: bool, repeat: int, cold:
             _get(client, url, cold=cold, reader=reader)
         if cold:
             cache.clear()
+            rendering.forget_all()  # the copies kept in this process too
         response, queries = _counted(client, url, reader=reader)
         figures[name] = {
             "queries": queries,

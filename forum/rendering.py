@@ -8,7 +8,10 @@ and the old markup is never served again. A page of 1,000 answers is then one
 """
 
 import hashlib
+import threading
+from collections import OrderedDict
 
+from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
@@ -26,6 +29,14 @@ NODE_CACHE_SECONDS = 60 * 60 * 24  # unused keys age out; changed answers get ne
 # Part of every key: bump it when the node's markup changes (a new link on every answer), so
 # a deploy does not serve the old markup from a shared cache for a day.
 NODE_MARKUP_VERSION = 4
+# Rendered answers are also kept in each process, in front of the shared cache: a key
+# names all that its markup shows, so the copy a process kept is the one the shared
+# cache holds under that key, and never stale. A member's default page then reads its
+# answers without the round trip and the unpickling (0.2 ms of its 3.5). Least recently
+# used dropped first; 0 turns it off, as does DEBUG (templates change while it runs).
+NODES_KEPT = 2048  # about 5 MB a process
+_kept: OrderedDict[str, str] = OrderedDict()
+_kept_lock = threading.Lock()
 
 
 def _node_key(node: Node, shared: tuple) -> str:
@@ -59,7 +70,7 @@ def render_nodes(
         return mark_safe("")
     shared = (get_language(), answer_url_prefix, member_url_prefix, anonymous)
     keys = [_node_key(node, shared) for node in nodes]
-    found = cache.get_many(keys)
+    found = _get_many(keys)
     missing = {}
     template = None
     for key, node in zip(keys, nodes, strict=True):
@@ -77,6 +88,41 @@ def render_nodes(
         )
     if missing:
         cache.set_many(missing, NODE_CACHE_SECONDS)
+        _keep(missing)
         found |= missing
     html = "".join(found[key] for key in keys).replace(CSRF_PLACEHOLDER, csrf_token)
     return mark_safe(html)  # noqa: S308 (rendered templates)
+
+
+def _get_many(keys: list[str]) -> dict[str, str]:
+    """The markup of these keys that this process kept, then the shared cache's."""
+    if NODES_KEPT == 0 or settings.DEBUG:
+        return cache.get_many(keys)
+    found = {}
+    with _kept_lock:
+        for key in keys:
+            if (html := _kept.get(key)) is not None:
+                _kept.move_to_end(key)
+                found[key] = html
+    if len(found) < len(keys):
+        shared = cache.get_many([key for key in keys if key not in found])
+        _keep(shared)
+        found |= shared
+    return found
+
+
+def _keep(rendered: dict[str, str]) -> None:
+    if NODES_KEPT == 0 or settings.DEBUG:
+        return
+    with _kept_lock:
+        _kept.update(rendered)
+        for key in rendered:
+            _kept.move_to_end(key)
+        while len(_kept) > NODES_KEPT:
+            _kept.popitem(last=False)
+
+
+def forget_all() -> None:
+    """Drop the answers this process kept (tests, and benchmarks of an empty cache)."""
+    with _kept_lock:
+        _kept.clear()

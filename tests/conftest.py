@@ -238,17 +238,20 @@ def fast_forms(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate-limit counters and rendered answers live in the cache, members' page frames in
-    the process (forum.frames); each test starts empty."""
+    """Rate-limit counters and rendered answers live in the cache, members' page frames and
+    a copy of the rendered answers in the process (forum.frames, forum.rendering); each
+    test starts empty."""
     from django.core.cache import cache
 
-    from forum import frames
+    from forum import frames, rendering
 
     cache.clear()
     frames.forget_all()
+    rendering.forget_all()
     yield
     cache.clear()
     frames.forget_all()
+    rendering.forget_all()
 
 
 # PostgreSQL writes the article's page version (forum.pagecache) when a transaction
