@@ -8,7 +8,9 @@ not fail open (rate limits) asks :func:`redis_is_down` and refuses with a 503.
 """
 
 import logging
+import threading
 import time
+from collections import OrderedDict
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
@@ -92,3 +94,38 @@ class FailSafeRedisCache(RedisCache):
     delete = _fail_safe("delete", lambda *args, **kwargs: False)
     delete_many = _fail_safe("delete_many", lambda *args, **kwargs: None)
     clear = _fail_safe("clear", lambda *args, **kwargs: None)
+
+
+class KeptInProcess:
+    """Values kept in one process, the least recently used dropped first: for what each
+    worker makes often and can key by everything it shows (forum.frames, forum.rendering),
+    so that a kept value is never stale. Thread-safe; the limit is given with each write,
+    so a module's setting (0: keep nothing) applies at once."""
+
+    def __init__(self):
+        self._values: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_many(self, keys) -> dict:
+        found = {}
+        with self._lock:
+            for key in keys:
+                if (value := self._values.get(key)) is not None:
+                    self._values.move_to_end(key)
+                    found[key] = value
+        return found
+
+    def set_many(self, values: dict, *, limit: int) -> None:
+        with self._lock:
+            self._values.update(values)
+            for key in values:
+                self._values.move_to_end(key)
+            while len(self._values) > limit:
+                self._values.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+    def __len__(self) -> int:
+        return len(self._values)

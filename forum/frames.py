@@ -18,8 +18,6 @@ DEBUG, where templates change while the server runs.
 """
 
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import astuple
 
 from django.conf import settings
@@ -31,6 +29,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from .cache import KeptInProcess
 from .context_processors import sees_the_desk, unread_count_for, unread_notices, waiting_count
 from .forms import AnswerForm
 from .rendering import CSRF_PLACEHOLDER
@@ -41,8 +40,7 @@ _OWN = ("thread", "member-name", "member-url", "form-key", "form-time")
 HOLES = {name: mark_safe(f"<agora-{name}>") for name in _OWN}  # noqa: S308 (our markup)
 _HOLE = re.compile(f"<agora-({'|'.join(_OWN)})>|{re.escape(CSRF_PLACEHOLDER)}")
 
-_frames: OrderedDict[tuple, str] = OrderedDict()
-_lock = threading.Lock()
+_frames = KeptInProcess()
 
 
 class FrameMember:
@@ -71,16 +69,10 @@ def member_question_page(request, context: dict, *, version: str | None) -> Http
         context["notices"] = notices  # read once: the usual rendering shows them
         return None
     key = _facts(request, context, version, unread)
-    with _lock:
-        frame = _frames.get(key)
-        if frame is not None:
-            _frames.move_to_end(key)
+    frame = _frames.get_many([key]).get(key)
     if frame is None:
         frame = _render_frame(request, context)
-        with _lock:
-            _frames[key] = frame
-            while len(_frames) > FRAMES_KEPT:
-                _frames.popitem(last=False)
+        _frames.set_many({key: frame}, limit=FRAMES_KEPT)
     form = context["form"]
     own = {
         "thread": str(context["rendered_nodes"]),
@@ -95,8 +87,7 @@ def member_question_page(request, context: dict, *, version: str | None) -> Http
 
 def forget_all() -> None:
     """Drop every frame of this process (tests; a deploy restarts the processes)."""
-    with _lock:
-        _frames.clear()
+    _frames.clear()
 
 
 def _facts(request, context: dict, version: str, unread: int) -> tuple:

@@ -8,8 +8,6 @@ and the old markup is never served again. A page of 1,000 answers is then one
 """
 
 import hashlib
-import threading
-from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -17,6 +15,7 @@ from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from .cache import KeptInProcess
 from .threads import Node
 
 NODE_TEMPLATE = "forum/question.html#node"
@@ -35,8 +34,7 @@ NODE_MARKUP_VERSION = 4
 # answers without the round trip and the unpickling (0.2 ms of its 3.5). Least recently
 # used dropped first; 0 turns it off, as does DEBUG (templates change while it runs).
 NODES_KEPT = 2048  # about 5 MB a process
-_kept: OrderedDict[str, str] = OrderedDict()
-_kept_lock = threading.Lock()
+_kept = KeptInProcess()
 
 
 def _node_key(node: Node, shared: tuple) -> str:
@@ -98,12 +96,7 @@ def _get_many(keys: list[str]) -> dict[str, str]:
     """The markup of these keys that this process kept, then the shared cache's."""
     if NODES_KEPT == 0 or settings.DEBUG:
         return cache.get_many(keys)
-    found = {}
-    with _kept_lock:
-        for key in keys:
-            if (html := _kept.get(key)) is not None:
-                _kept.move_to_end(key)
-                found[key] = html
+    found = _kept.get_many(keys)
     if len(found) < len(keys):
         shared = cache.get_many([key for key in keys if key not in found])
         _keep(shared)
@@ -112,17 +105,10 @@ def _get_many(keys: list[str]) -> dict[str, str]:
 
 
 def _keep(rendered: dict[str, str]) -> None:
-    if NODES_KEPT == 0 or settings.DEBUG:
-        return
-    with _kept_lock:
-        _kept.update(rendered)
-        for key in rendered:
-            _kept.move_to_end(key)
-        while len(_kept) > NODES_KEPT:
-            _kept.popitem(last=False)
+    if NODES_KEPT and not settings.DEBUG:
+        _kept.set_many(rendered, limit=NODES_KEPT)
 
 
 def forget_all() -> None:
     """Drop the answers this process kept (tests, and benchmarks of an empty cache)."""
-    with _kept_lock:
-        _kept.clear()
+    _kept.clear()
