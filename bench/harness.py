@@ -103,10 +103,12 @@ def _wait_for(port: int, timeout: float = 30.0) -> None:
 
 def signed_in_members(prefix: str, count: int) -> list[dict]:
     """``count`` members with a confirmed address (``<prefix><n>``), each signed in: their
-    session cookie and a CSRF secret, as a browser of theirs would hold them."""
+    session cookie, a CSRF secret (the cookie) and a token masking it, as a browser of
+    theirs would hold them (the token as a page gives it, in ``<body data-hx-headers>``)."""
     from allauth.account.models import EmailAddress
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.middleware.csrf import _mask_cipher_secret
 
     from forum.models import User
 
@@ -124,21 +126,24 @@ def signed_in_members(prefix: str, count: int) -> list[dict]:
         session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
+        secret = secrets.token_hex(16)
         members.append(
             {
                 "username": user.username,
                 "session": session.session_key,
-                "csrf": secrets.token_hex(16),
+                "csrf": secret,
+                "token": _mask_cipher_secret(secret),
             }
         )
     return members
 
 
 def member_headers(member: dict) -> dict:
-    """The cookies a signed-in member's browser sends, and the CSRF header htmx adds."""
+    """The cookies a signed-in member's browser sends, and the CSRF header htmx adds (the
+    page's masked token)."""
     return {
         "Cookie": f"sessionid={member['session']}; csrftoken={member['csrf']}",
-        "X-CSRFToken": member["csrf"],
+        "X-CSRFToken": member["token"],
     }
 
 

@@ -1,10 +1,12 @@
 """Voting on an answer: the hot path, kept lean (see forum.voting)."""
 
+import re
+
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_TOKEN_LENGTH, get_token
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -27,6 +29,23 @@ def _back_to(request, answer) -> str:
     if page := referring_page(request):
         return f"{page}#a{answer.pk}"
     return in_context(answer)
+
+
+# A token as {% csrf_token %} writes it: the secret masked (a raw secret is 32 characters).
+MASKED_TOKEN = re.compile(f"[{re.escape(CSRF_ALLOWED_CHARS)}]{{{CSRF_TOKEN_LENGTH}}}")
+
+
+def _widget_token(request) -> str:
+    """The CSRF token for the widget's form: the masked token this vote came with, the one
+    CsrfViewMiddleware just checked (the form's field, else the header, in its order) and
+    that the voter's page already holds. Masking the secret again would cost 32 draws of
+    the system's random source and set the cookie again, for no secret the page does not
+    already show. A raw secret (a script may send the cookie's value) is never written
+    into a page: the widget then gets a freshly masked one."""
+    sent = request.POST.get("csrfmiddlewaretoken") or request.META.get(
+        settings.CSRF_HEADER_NAME, ""
+    )
+    return sent if MASKED_TOKEN.fullmatch(sent) else get_token(request)
 
 
 def _rate_limited(request) -> int | None:
@@ -75,7 +94,7 @@ def vote(request, pk):
         "can_vote": answer.author_id != request.user.pk and not vote_target_refusal(answer),
         "score_hidden": not score_visible(request.user, answer),
         "answer_url_prefix": answer_url_prefix(),
-        "csrf_value": get_token(request),
+        "csrf_value": _widget_token(request),
         "vote_error": error,
     }
     # The widget needs no context processor (its CSRF token is passed in).

@@ -3,9 +3,11 @@
 import gzip
 
 import pytest
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
+from forum.middleware import GZIP_MIN_LENGTH, GZipMiddleware
 from tests.factories import make_article, make_question
 from tests.pages import soup, text_of
 
@@ -56,6 +58,19 @@ def test_pages_go_out_compressed_to_browsers_that_accept_it(client):
     plain = client.get("/")
     assert not plain.has_header("Content-Encoding")
     assert gzip.decompress(response.content) == plain.content
+
+
+def test_responses_that_fit_a_packet_go_out_as_they_are(rf):
+    """Under GZIP_MIN_LENGTH bytes (a vote's widget, most htmx fragments) compressing
+    costs the server time and saves the reader nothing; from it on, responses are
+    compressed."""
+    request = rf.get("/", headers={"accept-encoding": "gzip"})
+    for length, compressed in ((GZIP_MIN_LENGTH - 1, False), (GZIP_MIN_LENGTH, True)):
+        body = ("<p>vote</p>" * length)[:length]
+        response = GZipMiddleware(lambda request, body=body: HttpResponse(body))(request)
+        assert response.has_header("Content-Encoding") is compressed
+        content = gzip.decompress(response.content) if compressed else response.content
+        assert content == body.encode()
 
 
 def test_a_members_compressed_page_varies_in_length_whatever_it_holds(client_for, alice):

@@ -5,6 +5,7 @@ import re
 from urllib.parse import unquote
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
@@ -103,6 +104,44 @@ def test_htmx_vote_answers_with_the_widget_and_its_token_works_for_the_next_vote
     assert (
         "Vote retiré." in json.loads(again["HX-Trigger-After-Settle"])["agora:announce"]["message"]
     )
+
+
+def test_an_htmx_vote_gives_back_the_token_it_came_with_and_leaves_the_cookie_alone(
+    client_for, question, answer, bob
+):
+    """The widget's form carries the masked token the vote was sent with (the page's):
+    no new mask, no cookie set again; the page's token keeps working."""
+    bob_browser = client_for(bob)
+    action, fields, headers = bob_browser.read_form(
+        question.get_absolute_url(), vote_form(answer), htmx=True
+    )
+    response = bob_browser.post_form(action, fields | {"value": "1"}, headers)
+    assert response.status_code == 200 and counted(answer) == (1, 0, 1)
+    widget_token = soup(response).select_one("input[name=csrfmiddlewaretoken]")["value"]
+    assert widget_token == fields["csrfmiddlewaretoken"]
+    assert settings.CSRF_COOKIE_NAME not in response.cookies
+    again = bob_browser.post_form(action, fields | {"value": "0"}, headers)
+    assert again.status_code == 200 and counted(answer) == (0, 0, 0)
+
+
+def test_a_vote_sent_with_the_raw_secret_never_gets_it_written_into_the_widget(
+    client_for, question, answer, bob
+):
+    """A script may send the cookie's value (the secret itself) as the header: the widget
+    then holds a freshly masked token, never the secret, and that token works."""
+    bob_browser = client_for(bob)
+    bob_browser.get(question.get_absolute_url())
+    secret = bob_browser.cookies[settings.CSRF_COOKIE_NAME].value
+    response = bob_browser.post(vote_url(answer), {"value": "1"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert secret not in response.content.decode()
+    widget = soup(response).select_one("form.vote")
+    token = widget.select_one("input[name=csrfmiddlewaretoken]")["value"]
+    assert len(token) == 64
+    again = bob_browser.post_form(
+        widget["data-hx-post"], {"csrfmiddlewaretoken": token, "value": "0"}, {"HX-Request": "true"}
+    )
+    assert again.status_code == 200 and counted(answer) == (0, 0, 0)
 
 
 def test_each_reader_votes_with_the_token_their_own_page_gave_them(
