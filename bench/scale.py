@@ -218,7 +218,7 @@ VOTES = (
 )
 
 # forum.voting.wilson_lower_bound and controversy (the same operations in the same order as
-# migration 0005's forum_set_vote, which tests show gives Python's doubles), and
+# migration 0017's forum_set_vote, which tests show gives Python's doubles), and
 # forum.models.tree_path as migration 0013 rebuilds it, one depth after the other.
 ANSWERS = """
 INSERT INTO forum_answer (

@@ -6,9 +6,11 @@ after each response, so every request opens one) send requests back to back:
 to ``/robots.txt`` (a trivial view through the site's whole middleware stack, touching
 no database: the ceiling of this server on this machine for a request of the site;
 ``/livez`` is answered before that stack, forum.middleware.ProbesFirstMiddleware),
-votes all on one hot answer, and votes spread over many answers. The three
-scenarios take turns in short slices (ROUNDS of each), so that the drift of a
-shared machine's speed does not favour whichever ran first. Each vote sets a
+votes all on one hot answer, votes spread over many answers, and votes all on a
+popular answer that POPULAR_VOTES members voted on before (what a vote costs must not
+grow with the votes an answer has). The four scenarios take turns in short slices
+(ROUNDS of each), so that the drift of a shared machine's speed does not favour
+whichever ran first. Each vote sets a
 value (+1, -1 or 0 in turn), as the page does. Afterwards every answer's
 counters are checked against its vote rows. The server and clients are
 bench/harness.py's.
@@ -30,6 +32,7 @@ from bench.harness import (
 
 CLIENTS = 16
 SPREAD_ANSWERS = 500
+POPULAR_VOTES = 20_000  # votes already on the popular answer, from as many members
 ROUNDS = 4  # turns each scenario takes, interleaved with the others
 
 
@@ -63,7 +66,31 @@ def _seed(members: int, answers: int) -> dict:
         do_post_answer(author=author, question=question, body=f"Réponse {n}.")[0].pk
         for n in range(answers)
     ]
-    return {"clients": signed_in_members("voter", members), "answers": made}
+    return {
+        "clients": signed_in_members("voter", members),
+        "answers": made,
+        "popular": _popular(made[-1], POPULAR_VOTES),
+    }
+
+
+def _popular(answer_id: int, votes: int) -> int:
+    """Give the answer ``votes`` votes (two up for one down) of as many members, written in
+    bulk, with the counters and ranks the vote rows make; return its id."""
+    from django.db import transaction
+
+    from forum.models import Answer, User, Vote
+    from forum.voting import recount
+
+    with transaction.atomic():
+        voters = User.objects.bulk_create(
+            User(username=f"bench-crowd{n}", email=f"crowd{n}@bench.invalid") for n in range(votes)
+        )
+        Vote.objects.bulk_create(
+            Vote(user_id=voter.pk, answer_id=answer_id, value=-1 if n % 3 == 2 else 1)
+            for n, voter in enumerate(voters)
+        )
+        Answer.objects.filter(pk=answer_id).update(**recount(answer_id))
+    return answer_id
 
 
 def _check_counters() -> dict:
@@ -108,8 +135,12 @@ def run(database_url: str, *, seconds: float = 8.0, log=print) -> dict:
     def vote_spread(rng, step):
         return "POST", f"/a/{rng.choice(seeded['answers'])}/vote/", f"value={rng.choice(cycle)}"
 
+    def vote_popular(rng, step):
+        return "POST", f"/a/{seeded['popular']}/vote/", f"value={cycle[step % 3]}"
+
     scenarios = {"trivial_view": trivial, "vote_one_hot_answer": vote_hot,
-                 "vote_spread_over_answers": vote_spread}  # fmt: skip
+                 "vote_spread_over_answers": vote_spread,
+                 "vote_popular_answer": vote_popular}  # fmt: skip
     slices: dict[str, list] = {name: [] for name in scenarios}
     with gunicorn(_server_env(database_url), workers=workers) as server:
         # Warm up every worker: its database connections, templates, the function.
@@ -127,6 +158,7 @@ def run(database_url: str, *, seconds: float = 8.0, log=print) -> dict:
     ceiling = results["trivial_view"]
     hot_result = results["vote_one_hot_answer"]
     spread_result = results["vote_spread_over_answers"]
+    popular_result = results["vote_popular_answer"]
 
     def ratios(name):
         pairs = zip(slices[name], slices["trivial_view"], strict=True)
@@ -140,13 +172,20 @@ def run(database_url: str, *, seconds: float = 8.0, log=print) -> dict:
         "trivial_view": ceiling,
         "vote_one_hot_answer": hot_result,
         "vote_spread_over_answers": {**spread_result, "answers": SPREAD_ANSWERS},
+        "vote_popular_answer": {**popular_result, "votes_before": POPULAR_VOTES},
         "rounds": ROUNDS,
         "hot_vs_ceiling": round(hot_result["per_second"] / ceiling["per_second"], 3),
         "spread_vs_ceiling": round(spread_result["per_second"] / ceiling["per_second"], 3),
+        "popular_vs_ceiling": round(popular_result["per_second"] / ceiling["per_second"], 3),
+        # A vote on the popular answer against one on the hot answer of a few votes.
+        "popular_vs_hot": round(popular_result["per_second"] / hot_result["per_second"], 3),
         "hot_vs_ceiling_by_round": ratios("vote_one_hot_answer"),
         "spread_vs_ceiling_by_round": ratios("vote_spread_over_answers"),
+        "popular_vs_ceiling_by_round": ratios("vote_popular_answer"),
         "counters_after": counters,
         "counters_exact": counters["answers_with_drift"] == 0,
         # Exact counters prove little if votes failed (a 500 writes nothing): say so.
-        "all_votes_cast": hot_result["errors"] == 0 and spread_result["errors"] == 0,
+        "all_votes_cast": all(
+            result["errors"] == 0 for result in (hot_result, spread_result, popular_result)
+        ),
     }

@@ -1,9 +1,13 @@
 """Votes and the ranks they feed.
 
 A member's vote on an answer is set, never toggled: +1, -1, or 0 to take it
-back. The answer's counters and rank keys are recomputed from the vote rows
-inside the same transaction, with the answer row locked, so concurrent votes
-queue on that row and the counters always equal what the rows say.
+back. The vote's difference (its new value against the old) is added to the
+answer's counters, and the rank keys worked out from them, in the vote's
+transaction: the voter's vote row locked while its old value is read, the answer's
+row while its counters are read and written, so concurrent votes queue and the
+counters always equal what the rows say, at a cost that does not grow with the
+votes an answer has. repair_counters() counts the rows again, for counters that
+drifted by other means.
 """
 
 import math
@@ -99,16 +103,18 @@ def _sql(statement: str) -> str:
     return statement.format(votes=Vote._meta.db_table, answers=Answer._meta.db_table)
 
 
-# The hot path is plain SQL (portable between PostgreSQL and SQLite): through the
-# ORM each of these statements cost a millisecond of Python, and a vote on a busy
-# answer holds that answer's lock for all of them.
-LOCK_ANSWER = "SELECT id FROM {answers} WHERE id = %s FOR UPDATE"
+# The portable path (SQLite) in plain SQL: through the ORM each of these statements
+# cost a millisecond of Python. PostgreSQL runs the same steps in forum_set_vote.
+OLD_VOTE = "SELECT value FROM {votes} WHERE user_id = %s AND answer_id = %s"
 UPSERT_VOTE = (
     "INSERT INTO {votes} (user_id, answer_id, value, created_at, updated_at) "
     "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (user_id, answer_id) "
     "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
 )
 DELETE_VOTE = "DELETE FROM {votes} WHERE user_id = %s AND answer_id = %s"
+READ_COUNTERS = (
+    "SELECT upvotes, downvotes, score, rank_best, rank_controversial FROM {answers} WHERE id = %s"
+)
 COUNT_VOTES = (
     "SELECT COALESCE(SUM(CASE WHEN value = 1 THEN 1 ELSE 0 END), 0), "
     "COALESCE(SUM(CASE WHEN value = -1 THEN 1 ELSE 0 END), 0) "
@@ -120,11 +126,8 @@ WRITE_COUNTERS = (
 )
 
 
-def recount(answer_id: int) -> dict:
-    """Counters and rank keys as the vote rows say they are."""
-    with connection.cursor() as cursor:
-        cursor.execute(_sql(COUNT_VOTES), [answer_id])
-        up, down = (int(n) for n in cursor.fetchone())
+def counters(up: int, down: int) -> dict:
+    """The counters and rank keys of an answer with ``up`` and ``down`` votes."""
     return {
         "upvotes": up,
         "downvotes": down,
@@ -132,6 +135,14 @@ def recount(answer_id: int) -> dict:
         "rank_best": wilson_lower_bound(up, down),
         "rank_controversial": controversy(up, down),
     }
+
+
+def recount(answer_id: int) -> dict:
+    """Counters and rank keys as the vote rows say they are."""
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(COUNT_VOTES), [answer_id])
+        up, down = (int(n) for n in cursor.fetchone())
+    return counters(up, down)
 
 
 SET_VOTE_IN_POSTGRESQL = (
@@ -146,7 +157,7 @@ def do_set_vote(*, voter: User, answer: Answer, value: int) -> Answer:
         raise ValueError(f"a vote is -1, 0 or +1, not {value!r}")
     if connection.vendor == "postgresql":
         # The same steps as below, in one round trip: the function of migration
-        # 0005 runs as one transaction, so a busy answer stays locked for less time.
+        # 0017 runs as one transaction, so a busy answer stays locked for less time.
         with connection.cursor() as cursor:
             cursor.execute(SET_VOTE_IN_POSTGRESQL, [voter.pk, answer.pk, value])
             fresh = dict(zip(COUNTER_FIELDS, cursor.fetchone(), strict=True))
@@ -158,17 +169,25 @@ def do_set_vote(*, voter: User, answer: Answer, value: int) -> Answer:
 
 
 def _set_vote_step_by_step(voter_id: int, answer_id: int, value: int) -> dict:
+    # SQLite has no row locks: its transactions here begin IMMEDIATE (forum.settings),
+    # so one writer at a time reads the old vote and the counters and writes them.
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.features.has_select_for_update:
-            # Lock the answer: votes on it queue here, one transaction at a time.
-            # (SQLite has no row locks: it lets one writer in at a time anyway.)
-            cursor.execute(_sql(LOCK_ANSWER), [answer_id])
+        cursor.execute(_sql(OLD_VOTE), [voter_id, answer_id])
+        row = cursor.fetchone()
+        old = row[0] if row else 0
+        cursor.execute(_sql(READ_COUNTERS), [answer_id])
+        stored = dict(zip(COUNTER_FIELDS, cursor.fetchone(), strict=True))
+        if old == value:  # nothing changes: nothing is written
+            return stored
         if value == 0:
             cursor.execute(_sql(DELETE_VOTE), [voter_id, answer_id])
         else:
             now = connection.ops.adapt_datetimefield_value(timezone.now())
             cursor.execute(_sql(UPSERT_VOTE), [voter_id, answer_id, value, now, now])
-        fresh = recount(answer_id)
+        fresh = counters(
+            stored["upvotes"] + (value == 1) - (old == 1),
+            stored["downvotes"] + (value == -1) - (old == -1),
+        )
         cursor.execute(
             _sql(WRITE_COUNTERS),
             [*(fresh[field] for field in COUNTER_FIELDS), answer_id],

@@ -181,6 +181,18 @@ def test_a_vote_shows_at_once_and_changes_the_etag(client, page):
     assert score is not None and score.get_text(strip=True) == "1"
 
 
+def test_a_vote_cast_again_changes_nothing_and_keeps_the_copy(client, page):
+    """The same vote sent twice (a double click) changes no counter: readers keep their
+    copy and their 304."""
+    noemie = make_member("Noemie")
+    do_set_vote(voter=noemie, answer=page["answer"], value=1)
+    before = warm(client, page["url"])
+    do_set_vote(voter=noemie, answer=page["answer"], value=1)
+    do_set_vote(voter=make_member("Yanis"), answer=page["answer"], value=0)  # had none
+    again = client.get(page["url"], headers={"If-None-Match": before["ETag"]})
+    assert again.status_code == 304
+
+
 def test_a_moderators_removal_and_restoration_show_at_once(client, page):
     moderator = make_member("Modo")
     answer = page["answer"]
