@@ -31,8 +31,38 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+
+class ClientRandom(random.Random):
+    """A client's own random numbers, seeded by its index, which it also tells: a
+    scenario may keep what each client did (each client is one member)."""
+
+    def __init__(self, index: int):
+        super().__init__(index)
+        self.index = index
+
+
 # (rng, step) -> (method, path, body): what one client sends next.
-RequestFor = Callable[[random.Random, int], tuple[str, str, str | None]]
+RequestFor = Callable[[ClientRandom, int], tuple[str, str, str | None]]
+
+
+class ChangingVotes:
+    """Each vote a change of the member's vote on that answer, as the page's buttons send
+    them (up, down, or taking one back): never the value already there, which the site
+    takes without writing anything. Remembers what each client's member last set on each
+    answer, across slices (its members start with no vote)."""
+
+    VALUES = ("1", "-1", "0")
+
+    def __init__(self):
+        self._set: dict[tuple[int, int], str] = {}
+        self._lock = threading.Lock()
+
+    def next(self, rng: ClientRandom, answer: int) -> str:
+        with self._lock:
+            before = self._set.get((rng.index, answer), "0")
+            value = rng.choice([value for value in self.VALUES if value != before])
+            self._set[rng.index, answer] = value
+        return value
 
 
 def worker_count() -> int:
@@ -190,7 +220,7 @@ def run_clients(
 
     def client(index, headers):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        rng = random.Random(index)
+        rng = ClientRandom(index)
         mine: list[float] = []
         my_statuses: Counter = Counter()
         my_cache: Counter = Counter()

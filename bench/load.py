@@ -26,7 +26,6 @@ PostgreSQL server whose autovacuum is off (this machine's), the tables the votes
 are vacuumed before each round, as autovacuum would on a live site.
 """
 
-import random
 import re
 import subprocess
 import sys
@@ -39,6 +38,8 @@ from dataclasses import dataclass
 
 from bench.harness import (
     ROOT,
+    ChangingVotes,
+    ClientRandom,
     RequestFor,
     Response,
     combine,
@@ -58,7 +59,6 @@ ROUNDS = 4  # turns each scenario takes, interleaved with the others
 WARM_UP_SECONDS = 0.5  # per scenario, before measuring: connections, templates, caches
 SIZES = (1_000, 10_000)  # answers in the measured discussions
 VOTE_ANSWERS = 200  # spread votes over this many answers
-VOTE_VALUES = ("1", "-1", "0")
 VOTES_WHILE_READ = 10  # a second, on the discussion that readers read meanwhile
 REDIS_URL = "redis://127.0.0.1:6379/11"  # an index of its own: the tests use 15, dev 0
 # What a browser sends on a first visit (fixed, so that a cache keyed on them can hit).
@@ -84,19 +84,23 @@ class Scenario:
 
 
 @contextmanager
-def votes_landing(port: int, headers: dict, answers: list[int], per_second: float):
+def votes_landing(
+    port: int, headers: dict, answers: list[int], per_second: float, changes: ChangingVotes
+):
     """A member voting ``per_second`` times a second on ``answers`` while the block runs,
-    from a thread of its own: each vote changes what the question's page shows."""
+    from a thread of its own: each vote changes what the question's page shows (what it
+    set before is in ``changes``, kept from one block to the next)."""
     stop = threading.Event()
     cast = []
 
     def vote():
-        rng = random.Random(7)
+        rng = ClientRandom(0)
         due = time.perf_counter()
         # On a schedule, not a pause after each vote: the rate holds whatever a vote takes.
         while not stop.wait(max(0.0, (due := due + 1 / per_second) - time.perf_counter())):
-            path, value = f"/a/{rng.choice(answers)}/vote/", rng.choice(VOTE_VALUES)
-            cast.append(fetch(port, "POST", path, headers, f"value={value}").status)
+            answer = rng.choice(answers)
+            value = changes.next(rng, answer)
+            cast.append(fetch(port, "POST", f"/a/{answer}/vote/", headers, f"value={value}").status)
 
     voter = threading.Thread(target=vote)
     voter.start()
@@ -236,8 +240,11 @@ def _scenarios(seeded: dict, port: int) -> list[Scenario]:
         for headers in signed_in
     ]
 
+    changes = ChangingVotes()
+
     def vote(rng, step):
-        return "POST", f"/a/{rng.choice(targets)}/vote/", f"value={rng.choice(VOTE_VALUES)}"
+        answer = rng.choice(targets)
+        return "POST", f"/a/{answer}/vote/", f"value={changes.next(rng, answer)}"
 
     def vote_widget(response):
         if 'class="vote"' not in response.text or "vote__error" in response.text:
@@ -251,13 +258,16 @@ def _scenarios(seeded: dict, port: int) -> list[Scenario]:
     read = seeded["questions"][min(SIZES)]
     published = read.answers.filter(status="published")
     voted_on = list(published.values_list("pk", flat=True)[:VOTE_ANSWERS])
+    landing = ChangingVotes()
     scenarios.append(
         Scenario(
             f"question_anonymous_{min(SIZES)}_while_voted_{VOTES_WHILE_READ}_a_second",
             get(read.get_absolute_url()),
             lambda: anonymous,
             anonymous_page,
-            meanwhile=lambda port: votes_landing(port, voters[0], voted_on, VOTES_WHILE_READ),
+            meanwhile=lambda port: votes_landing(
+                port, voters[0], voted_on, VOTES_WHILE_READ, landing
+            ),
         )
     )
 
@@ -288,7 +298,7 @@ def _scenarios(seeded: dict, port: int) -> list[Scenario]:
 def _probe(port: int, scenario: Scenario) -> dict:
     """One request as the scenario's first client sends it, checked; and what a cache
     in front would see of it."""
-    method, path, body = scenario.request_for(random.Random(0), 0)
+    method, path, body = scenario.request_for(ClientRandom(0), 0)
     response = fetch(port, method, path, scenario.clients()[0], body)
     problems = scenario.check(response)
     if response.status not in scenario.expected:

@@ -10,8 +10,9 @@ votes all on one hot answer, votes spread over many answers, and votes all on a
 popular answer that POPULAR_VOTES members voted on before (what a vote costs must not
 grow with the votes an answer has). The four scenarios take turns in short slices
 (ROUNDS of each), so that the drift of a shared machine's speed does not favour
-whichever ran first. Each vote sets a
-value (+1, -1 or 0 in turn), as the page does. Afterwards every answer's
+whichever ran first. Each vote changes
+the member's vote on that answer (+1, -1 or 0, never the value already there), as
+the page's buttons do. Afterwards every answer's
 counters are checked against its vote rows. The server and clients are
 bench/harness.py's.
 
@@ -20,6 +21,7 @@ at the benchmark's own database; the server gets the same database.
 """
 
 from bench.harness import (
+    ChangingVotes,
     combine,
     gunicorn,
     member_headers,
@@ -124,19 +126,22 @@ def run(database_url: str, *, seconds: float = 8.0, log=print) -> dict:
         for member in seeded["clients"]
     ]
     hot = seeded["answers"][0]
-    cycle = ["1", "-1", "0"]
+    changes = ChangingVotes()  # each vote changes the member's vote, as the page's do
 
     def trivial(rng, step):
         return "GET", "/robots.txt", None
 
+    def vote_on(answer, rng):
+        return "POST", f"/a/{answer}/vote/", f"value={changes.next(rng, answer)}"
+
     def vote_hot(rng, step):
-        return "POST", f"/a/{hot}/vote/", f"value={cycle[step % 3]}"
+        return vote_on(hot, rng)
 
     def vote_spread(rng, step):
-        return "POST", f"/a/{rng.choice(seeded['answers'])}/vote/", f"value={rng.choice(cycle)}"
+        return vote_on(rng.choice(seeded["answers"]), rng)
 
     def vote_popular(rng, step):
-        return "POST", f"/a/{seeded['popular']}/vote/", f"value={cycle[step % 3]}"
+        return vote_on(seeded["popular"], rng)
 
     scenarios = {"trivial_view": trivial, "vote_one_hot_answer": vote_hot,
                  "vote_spread_over_answers": vote_spread,
