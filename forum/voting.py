@@ -201,11 +201,42 @@ def repair_counters() -> list[tuple[int, dict, dict]]:
     voted = Vote.objects.values_list("answer_id", flat=True).distinct()
     suspects = Answer.objects.filter(Q(pk__in=voted) | ~Q(upvotes=0) | ~Q(downvotes=0))
     for answer_id in suspects.values_list("pk", flat=True).iterator():
-        with transaction.atomic():
-            answer = Answer.objects.select_for_update().only(*COUNTER_FIELDS).get(pk=answer_id)
-            fresh = recount(answer_id)
-            before = {field: getattr(answer, field) for field in COUNTER_FIELDS}
-            if any(not math.isclose(before[f], fresh[f], abs_tol=1e-12) for f in COUNTER_FIELDS):
-                Answer.objects.filter(pk=answer_id).update(**fresh)
-                fixed.append((answer_id, before, fresh))
+        if change := _count_again(answer_id):
+            fixed.append((answer_id, *change))
     return fixed
+
+
+def _count_again(answer_id: int) -> tuple[dict, dict] | None:
+    """Count the answer's vote rows again, its row locked as a vote locks it, and rewrite
+    its counters if they differ: (before, after), or None if they were right."""
+    with transaction.atomic():
+        answer = Answer.objects.select_for_update().only(*COUNTER_FIELDS).filter(pk=answer_id)
+        answer = answer.first()
+        if answer is None:
+            return None
+        fresh = recount(answer_id)
+        before = {field: getattr(answer, field) for field in COUNTER_FIELDS}
+        if all(math.isclose(before[f], fresh[f], abs_tol=1e-12) for f in COUNTER_FIELDS):
+            return None
+        Answer.objects.filter(pk=answer_id).update(**fresh)
+        return before, fresh
+
+
+# An account deleted outright (from the admin: a spam account, say; closing one's account
+# anonymises it and keeps the votes, forum.accounts) takes its vote rows with it, which no
+# vote's difference accounts for: the answers they were on are counted again, in the
+# deletion's transaction, in the order of their ids (two deletions never wait on each other
+# in a circle).
+
+
+def note_answers_voted_on(sender, instance, **kwargs):
+    """pre_delete of a member: the answers their votes are on."""
+    instance._voted_on = sorted(
+        set(Vote.objects.filter(user=instance).values_list("answer_id", flat=True))
+    )
+
+
+def count_again_answers_voted_on(sender, instance, **kwargs):
+    """post_delete of a member: their votes are gone; the answers they were on counted."""
+    for answer_id in getattr(instance, "_voted_on", ()):
+        _count_again(answer_id)

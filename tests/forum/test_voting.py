@@ -112,6 +112,31 @@ def test_repair_fixes_drifted_counters_and_says_what_it_fixed(answer, bob, capsy
     assert "nothing to repair" in capsys.readouterr().out.lower()
 
 
+def test_an_account_deleted_outright_takes_its_votes_off_the_counters(
+    answer, alice, make_member, admin_client
+):
+    """A spam account deleted from the admin takes its vote rows with it: the answers
+    they were on are counted again, whether deleted one by one or several at once."""
+    other = make_answer(answer.question, alice)
+    ring = [make_member(f"sockpuppet{n}") for n in range(3)]
+    honest = make_member("honest")
+    for puppet in ring:
+        do_set_vote(voter=puppet, answer=answer, value=1)
+        do_set_vote(voter=puppet, answer=other, value=-1)
+    do_set_vote(voter=honest, answer=answer, value=-1)
+    assert stored(answer) == (3, 1, 2) and stored(other) == (0, 3, -3)
+
+    ring[0].delete()
+    assert stored(answer) == (2, 1, 1) and stored(other) == (0, 2, -2)
+    response = admin_client.post(
+        "/admin/forum/user/",
+        {"action": "delete_selected", "_selected_action": [p.pk for p in ring[1:]], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert stored(answer) == (0, 1, -1) and stored(other) == (0, 0, 0)
+    assert answer.rank_best == wilson_lower_bound(0, 1)
+
+
 def test_repair_fixes_drifted_answer_and_reply_counts_too(db, alice, bob, capsys):
     question = make_question()
     top = make_answer(question, alice)
