@@ -111,20 +111,6 @@ def votes_landing(
         voter.join()
 
 
-def _discussion(size: int):
-    """The question with ``size`` answers that bench/threads.py builds (reused when its
-    benchmark ran first in this database); and the seconds it took to build."""
-    from articles.models import Question
-    from bench.threads import build_discussion
-
-    built = Question.objects.filter(article__slug=f"bench-{size}", slug="q").first()
-    if built is not None:
-        return built, 0.0
-    started = time.perf_counter()
-    question, _member = build_discussion(size)
-    return question, round(time.perf_counter() - started, 1)
-
-
 def _vote_targets() -> list[int]:
     """Answers to vote on, in an article of their own."""
     from django.utils import timezone
@@ -148,6 +134,7 @@ def _vote_targets() -> list[int]:
 def _seed(log) -> dict:
     from django.test.utils import override_settings
 
+    from bench.threads import discussion
     from forum.models import Answer
 
     seeded = {"build_seconds": {}, "questions": {}}
@@ -157,7 +144,7 @@ def _seed(log) -> dict:
     with override_settings(TASKS={"default": {"BACKEND": QUEUED_ONLY}}):
         for size in SIZES:
             log(f"load: a discussion of {size} answers…")
-            question, seconds = _discussion(size)
+            question, seconds = discussion(size)
             seeded["questions"][size] = question
             seeded["build_seconds"][str(size)] = seconds
         seeded["vote_targets"] = _vote_targets()
