@@ -12,11 +12,10 @@ shared copy), a member's question page and a member's vote (an htmx POST, as the
 vote buttons send it, CSRF checked).
 """
 
-import itertools
 import re
 import statistics
 import time
-from itertools import count
+from itertools import count, cycle
 
 from django.conf import settings
 from django.test import Client
@@ -111,7 +110,7 @@ def run(*, repeat: int = 300, log=print) -> dict:
             enforce_csrf_checks=True,
         )
         voter.cookies = signed_in.cookies
-        votes = iter(itertools.cycle(("1", "0", "-1")))
+        votes = cycle(("1", "0", "-1"))  # each a change of the last
         pages = {
             "robots_txt_anonymous": lambda: reader.get("/robots.txt"),
             "healthz": lambda: reader.get("/healthz"),

@@ -10,10 +10,9 @@ votes all on one hot answer, votes spread over many answers, and votes all on a
 popular answer that POPULAR_VOTES members voted on before (what a vote costs must not
 grow with the votes an answer has). The four scenarios take turns in short slices
 (ROUNDS of each), so that the drift of a shared machine's speed does not favour
-whichever ran first. Each vote changes
-the member's vote on that answer (+1, -1 or 0, never the value already there), as
-the page's buttons do. Afterwards every answer's
-counters are checked against its vote rows. The server and clients are
+whichever ran first. Each vote changes the member's vote on that answer (+1, -1 or
+0, never the value already there), as the page's buttons do. Afterwards every
+answer's counters are checked against its vote rows. The server and clients are
 bench/harness.py's.
 
 Run through ``python -m bench`` (make bench), which has already pointed Django

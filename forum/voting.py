@@ -13,7 +13,7 @@ drifted by other means.
 import math
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from articles.models import Article, Question
@@ -201,42 +201,46 @@ def repair_counters() -> list[tuple[int, dict, dict]]:
     voted = Vote.objects.values_list("answer_id", flat=True).distinct()
     suspects = Answer.objects.filter(Q(pk__in=voted) | ~Q(upvotes=0) | ~Q(downvotes=0))
     for answer_id in suspects.values_list("pk", flat=True).iterator():
-        if change := _count_again(answer_id):
-            fixed.append((answer_id, *change))
+        with transaction.atomic():
+            answer = Answer.objects.select_for_update().only(*COUNTER_FIELDS).get(pk=answer_id)
+            fresh = recount(answer_id)
+            before = {field: getattr(answer, field) for field in COUNTER_FIELDS}
+            if any(not math.isclose(before[f], fresh[f], abs_tol=1e-12) for f in COUNTER_FIELDS):
+                Answer.objects.filter(pk=answer_id).update(**fresh)
+                fixed.append((answer_id, before, fresh))
     return fixed
-
-
-def _count_again(answer_id: int) -> tuple[dict, dict] | None:
-    """Count the answer's vote rows again, its row locked as a vote locks it, and rewrite
-    its counters if they differ: (before, after), or None if they were right."""
-    with transaction.atomic():
-        answer = Answer.objects.select_for_update().only(*COUNTER_FIELDS).filter(pk=answer_id)
-        answer = answer.first()
-        if answer is None:
-            return None
-        fresh = recount(answer_id)
-        before = {field: getattr(answer, field) for field in COUNTER_FIELDS}
-        if all(math.isclose(before[f], fresh[f], abs_tol=1e-12) for f in COUNTER_FIELDS):
-            return None
-        Answer.objects.filter(pk=answer_id).update(**fresh)
-        return before, fresh
 
 
 # An account deleted outright (from the admin: a spam account, say; closing one's account
 # anonymises it and keeps the votes, forum.accounts) takes its vote rows with it, which no
-# vote's difference accounts for: the answers they were on are counted again, in the
-# deletion's transaction, in the order of their ids (two deletions never wait on each other
-# in a circle).
+# vote's difference accounts for: the answers they were on are counted again in the
+# deletion's transaction.
 
 
 def note_answers_voted_on(sender, instance, **kwargs):
-    """pre_delete of a member: the answers their votes are on."""
-    instance._voted_on = sorted(
-        set(Vote.objects.filter(user=instance).values_list("answer_id", flat=True))
+    """pre_delete of a member: the answers their votes are on (one vote per answer)."""
+    instance._voted_on = list(
+        Vote.objects.filter(user=instance).values_list("answer_id", flat=True)
     )
 
 
 def count_again_answers_voted_on(sender, instance, **kwargs):
-    """post_delete of a member: their votes are gone; the answers they were on counted."""
-    for answer_id in getattr(instance, "_voted_on", ()):
-        _count_again(answer_id)
+    """post_delete of a member: their votes are gone; the answers they were on are locked
+    (in the order of their ids, as a vote locks one, so two deletions never wait on each
+    other in a circle), counted and rewritten: three statements, however many answers."""
+    if not (voted_on := getattr(instance, "_voted_on", None)):
+        return
+    with transaction.atomic():
+        locked = Answer.objects.select_for_update().filter(pk__in=voted_on).order_by("pk")
+        answer_ids = list(locked.values_list("pk", flat=True))
+        counted = {
+            row["answer_id"]: (row["up"], row["down"])
+            for row in Vote.objects.filter(answer_id__in=answer_ids)
+            .values("answer_id")
+            .annotate(up=Count("pk", filter=Q(value=1)), down=Count("pk", filter=Q(value=-1)))
+        }
+        Answer.objects.bulk_update(
+            [Answer(pk=pk, **counters(*counted.get(pk, (0, 0)))) for pk in answer_ids],
+            COUNTER_FIELDS,
+            batch_size=500,
+        )
