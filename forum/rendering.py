@@ -8,6 +8,7 @@ and the old markup is never served again. A page of 1,000 answers is then one
 """
 
 import hashlib
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.cache import cache
@@ -110,5 +111,38 @@ def _keep(rendered: dict[str, str]) -> None:
 
 
 def forget_all() -> None:
-    """Drop the answers this process kept (tests, and benchmarks of an empty cache)."""
+    """Drop the answers and widgets this process kept (tests, and benchmarks of an empty
+    cache)."""
     _kept.clear()
+    _widgets.clear()
+
+
+# A vote's response carries the answer's vote widget (forum.views.votes): a pure function
+# of the language, the address prefix, the voter's vote, whether they may vote, whether
+# the score is hidden and the score, once the answer's id and the voter's token are left
+# out as placeholders. Each process keeps it per situation, so that a vote does not render
+# the template again for a situation it met before: a real site meets few (a score is a
+# small number), and the template was a fifth of a vote's instructions. A widget with an
+# error is rendered each time (its text varies, and errors are rare).
+VOTE_WIDGET_TEMPLATE = "forum/question.html#vote"
+ANSWER_PK_PLACEHOLDER = mark_safe("<answer-pk>")
+WIDGETS_KEPT = 1024
+_widgets = KeptInProcess()
+
+
+def render_vote_widget(*, answer, csrf_token: str, **facts) -> str:
+    """The vote widget of ``answer`` for a member, with their ``csrf_token``; ``facts``:
+    ``my_vote``, ``can_vote``, ``score_hidden``, ``answer_url_prefix`` and ``vote_error``
+    as the template reads them."""
+    if facts.get("vote_error") or settings.DEBUG or WIDGETS_KEPT == 0:
+        context = {"answer": answer, "csrf_value": csrf_token, **facts}
+        return get_template(VOTE_WIDGET_TEMPLATE).render(context)
+    key = (get_language(), answer.score, *sorted(facts.items()))
+    if not (found := _widgets.get_many([key])):
+        # The template reads only these two of the answer.
+        stand_in = SimpleNamespace(pk=ANSWER_PK_PLACEHOLDER, score=answer.score)
+        context = {"answer": stand_in, "csrf_placeholder": CSRF_PLACEHOLDER, **facts}
+        found = {key: get_template(VOTE_WIDGET_TEMPLATE).render(context)}
+        _widgets.set_many(found, limit=WIDGETS_KEPT)
+    widget = found[key].replace(ANSWER_PK_PLACEHOLDER, str(answer.pk))
+    return widget.replace(CSRF_PLACEHOLDER, csrf_token)

@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_TOKEN_LENGTH, get_token
 from django.shortcuts import redirect
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from .. import ratelimit
+from ..rendering import render_vote_widget
 from ..rules import score_visible, vote_target_refusal, voting_refusal
 from ..voting import do_set_vote, vote_of
 from .access import access_vote_target
@@ -88,17 +88,16 @@ def vote(request, pk):
         if status == 429:
             return too_many_requests(request, retry_after=retry_after)
         return redirect(_back_to(request, answer))
-    context = {
-        "answer": answer,
-        "my_vote": value if status == 200 else vote_of(request.user, answer),
-        "can_vote": answer.author_id != request.user.pk and not vote_target_refusal(answer),
-        "score_hidden": not score_visible(request.user, answer),
-        "answer_url_prefix": answer_url_prefix(),
-        "csrf_value": _widget_token(request),
-        "vote_error": error,
-    }
     # The widget needs no context processor (its CSRF token is passed in).
-    widget = render_to_string("forum/question.html#vote", context)
+    widget = render_vote_widget(
+        answer=answer,
+        csrf_token=_widget_token(request),
+        my_vote=value if status == 200 else vote_of(request.user, answer),
+        can_vote=answer.author_id != request.user.pk and not vote_target_refusal(answer),
+        score_hidden=not score_visible(request.user, answer),
+        answer_url_prefix=answer_url_prefix(),
+        vote_error=error,
+    )
     response = HttpResponse(widget, status=status)
     if retry_after:
         response["Retry-After"] = str(retry_after)

@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.urls import reverse
+from django.utils import translation
 
 from forum.models import Vote
 from tests.factories import long_ago, make_answer, make_article, make_member, make_question
@@ -104,6 +105,42 @@ def test_htmx_vote_answers_with_the_widget_and_its_token_works_for_the_next_vote
     assert (
         "Vote retiré." in json.loads(again["HX-Trigger-After-Settle"])["agora:announce"]["message"]
     )
+
+
+def _without_token(widget) -> str:
+    for field in widget.select("input[name=csrfmiddlewaretoken]"):
+        field["value"] = "token"
+    return str(widget)
+
+
+def test_every_htmx_vote_answers_with_the_widget_its_page_then_shows(
+    client_for, question, alice, bob
+):
+    """Widgets are kept per situation with the answer and the token left out (forum.
+    rendering): votes on several answers, in every situation a member meets and in both
+    languages, each answered with the widget that the page shows for that answer right
+    after, with the voter's token."""
+    old, other = (make_answer(question, alice, created_at=long_ago(hours=2)) for _ in "ab")
+    fresh = make_answer(question, alice)  # its score hidden for its first hour
+    bob_browser = client_for(bob)
+    for language in ("fr", "en"):
+        with translation.override(language):
+            page_url = question.get_absolute_url()
+        for answer, value in [
+            (old, "1"), (other, "1"), (fresh, "1"), (old, "-1"), (other, "-1"), (old, "0"),
+            (other, "0"), (fresh, "0"),
+        ]:  # fmt: skip
+            action, fields, headers = bob_browser.read_form(page_url, vote_form(answer), htmx=True)
+            response = bob_browser.post_form(action, fields | {"value": value}, headers)
+            assert response.status_code == 200
+            widget = soup(response).select_one("form.vote")
+            assert (
+                widget.select_one("input[name=csrfmiddlewaretoken]")["value"]
+                == (fields["csrfmiddlewaretoken"])
+            )
+            shown = soup(bob_browser.get(page_url)).select_one(vote_form(answer))
+            assert _without_token(widget) == _without_token(shown)
+            assert widget["data-hx-post"] == action
 
 
 def test_an_htmx_vote_gives_back_the_token_it_came_with_and_leaves_the_cookie_alone(
