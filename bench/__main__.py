@@ -26,6 +26,9 @@ votes: see bench/votes.py (PostgreSQL only).
 load: see bench/load.py (gunicorn with production settings, PostgreSQL and Redis: each
     page next to /healthz; about 4 minutes, 2½ when threads built its discussions).
 middleware: see bench/middleware.py (each middleware's own CPU time on four requests).
+instructions: see bench/instructions.py (the instructions each of the load run's requests
+    executes in process, counted by valgrind: steady where throughput drifts; skipped
+    without valgrind).
 scale: see bench/scale.py (PostgreSQL only: 1,000,000 answers loaded in bulk, about 4
     minutes; each page against the same page of a 1,000-answer question).
 
@@ -152,6 +155,12 @@ def _middleware(args, url):
     return middleware.run(repeat=args.repeat * 10, log=_log)
 
 
+def _instructions(args, url):
+    from bench import instructions
+
+    return instructions.run(repeat=args.repeat, log=_log)
+
+
 def _scale(args, url):
     from bench import scale
 
@@ -169,6 +178,7 @@ BENCHMARKS = {
     "load": (_load, False),  # PostgreSQL, Redis and gunicorn: each page next to /healthz
     "scale": (_scale, False),  # PostgreSQL: a million answers loaded in bulk
     "middleware": (_middleware, True),  # each middleware's own cost, in process
+    "instructions": (_instructions, True),  # a request's instructions, under valgrind
 }
 
 
