@@ -39,7 +39,7 @@ from django.test import Client
 from django.utils import timezone
 
 from bench.threads import MAX_DEPTH, SENTENCES, TOP_LEVEL_SHARE, VOTER_VOTES
-from forum import rendering
+from forum import pagecache, rendering
 
 SMALL = 1_000
 AUTHORS = 300
@@ -562,6 +562,7 @@ def _get(client: Client, url: str, *, cold: bool, reader: bool):
     if cold:
         cache.clear()
         rendering.forget_all()  # the copies kept in this process too
+        pagecache.forget_threads()
     if reader:
         client.cookies.clear()
     started = time.perf_counter()
@@ -589,6 +590,7 @@ def _interleaved(urls: dict, client: Client, *, reader: bool, repeat: int, cold:
         if cold:
             cache.clear()
             rendering.forget_all()  # the copies kept in this process too
+            pagecache.forget_threads()
         response, queries = _counted(client, url, reader=reader)
         figures[name] = {
             "queries": queries,

@@ -56,6 +56,7 @@ from psycopg_pool import PoolTimeout
 
 from articles.models import Article
 
+from .cache import KeptInProcess
 from .models import MAX_ID, Answer, PageVersion
 from .replicas import reads_on_replica
 from .rules import hidden_scores
@@ -338,6 +339,14 @@ def _label(response, *, etag: str, cache_state: str):
 # (52 kB as they are). Made again every five minutes, a quiet discussion's copy costs
 # nothing.
 THREAD_SECONDS = 5 * 60
+# Each process keeps the copies it read or made too, in front of the shared cache: a key
+# names the page version, so the copy a process kept is the one the shared cache holds
+# under that key, and never stale. A member's page then reads its answers without a round
+# trip to Redis (forum.rendering keeps the rendered answers likewise). The compressed
+# copy is kept, and unpickled for each page, which marks it for its member. Least
+# recently used dropped first; 0 turns it off, as does DEBUG.
+THREADS_KEPT = 256  # about 1.3 MB a process
+_threads_kept = KeptInProcess()
 
 
 def load_shared_thread_page(
@@ -362,7 +371,7 @@ def load_shared_thread_page(
             seen_at=seen_at,
         )  # fmt: skip
     key = _thread_key(token, question.pk, sort, number, per_page)
-    if (stored := cache.get(key)) is not None:
+    if (stored := _stored_thread(key)) is not None:
         page = pickle.loads(zlib.decompress(stored))  # noqa: S301 (our own copy, from our cache)
     else:
         page = load_thread_page(
@@ -370,8 +379,28 @@ def load_shared_thread_page(
         )
         stored = zlib.compress(pickle.dumps(page, pickle.HIGHEST_PROTOCOL), level=1)
         cache.set(key, stored, THREAD_SECONDS)
+        _keep_thread(key, stored)
     mark_new(page, seen_at=seen_at, viewer_id=viewer.pk)
     return page
+
+
+def _stored_thread(key: str) -> bytes | None:
+    """The compressed copy under ``key``: this process's, else the shared cache's."""
+    if THREADS_KEPT and not settings.DEBUG and (kept := _threads_kept.get_many([key])):
+        return kept[key]
+    if (stored := cache.get(key)) is not None:
+        _keep_thread(key, stored)
+    return stored
+
+
+def _keep_thread(key: str, stored: bytes) -> None:
+    if THREADS_KEPT and not settings.DEBUG:
+        _threads_kept.set_many({key: stored}, limit=THREADS_KEPT)
+
+
+def forget_threads() -> None:
+    """Drop the copies of threads this process kept (tests; a deploy restarts them)."""
+    _threads_kept.clear()
 
 
 def _thread_version(question, viewer) -> tuple[str | None, bool]:

@@ -239,19 +239,21 @@ def fast_forms(settings):
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters and rendered answers live in the cache, members' page frames and
-    a copy of the rendered answers in the process (forum.frames, forum.rendering); each
-    test starts empty."""
+    a copy of the rendered answers and of the shared threads in the process (forum.frames,
+    forum.rendering, forum.pagecache); each test starts empty."""
     from django.core.cache import cache
 
-    from forum import frames, rendering
+    from forum import frames, pagecache, rendering
 
     cache.clear()
     frames.forget_all()
     rendering.forget_all()
+    pagecache.forget_threads()
     yield
     cache.clear()
     frames.forget_all()
     rendering.forget_all()
+    pagecache.forget_threads()
 
 
 # PostgreSQL writes the article's page version (forum.pagecache) when a transaction
