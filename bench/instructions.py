@@ -94,12 +94,13 @@ def _count_under_valgrind(site: str, spec: dict, repeat: int, env: dict) -> dict
         out = Path(folder) / "callgrind.out"
         child = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
             [
-                VALGRIND, "--tool=callgrind", "--instr-atstart=no",
+                VALGRIND, "--quiet", "--tool=callgrind", "--instr-atstart=no",
                 f"--callgrind-out-file={out}", sys.executable, "-m", "bench.instructions",
                 "child", site, str(spec_file),
             ],
-            env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            text=True, cwd=Path(__file__).resolve().parent.parent,
+            # Its errors (a page that did not answer 200, say) go to stderr, with the progress.
+            env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            cwd=Path(__file__).resolve().parent.parent,
         )  # fmt: skip
         counted = {}
         try:

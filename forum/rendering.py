@@ -4,7 +4,8 @@ Each answer's markup is a pure function of what it shows (its text, status,
 author, place in the tree, what the viewer may do with it, the language), so
 the cache key is made of exactly those facts: a changed answer gets a new key
 and the old markup is never served again. A page of 1,000 answers is then one
-``get_many`` and a join instead of 1,000 template renders.
+``get_many`` and a join instead of 1,000 template renders. A vote's widget is kept
+likewise, per situation (render_vote_widget).
 """
 
 import hashlib
